@@ -1,0 +1,268 @@
+"""Decision files -> the index, incrementally and crash-safely.
+
+Unchanged decisions (same content hash) cost no embedding work; a changed decision replaces
+its paragraphs as a unit; a changed embedding model or parser rebuilds everything. Work goes
+in batches of paragraphs so memory stays flat however many decisions arrive, and storing a
+batch overlaps with encoding the next.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant import PARSER_VERSION
+from assistant.errors import ParseError
+from assistant.index import Index
+from assistant.index.keyword import KeywordIndex
+from assistant.index.store import content_hash, date_number, paragraph_id
+from assistant.parsing import iter_decision_files, read_path
+from assistant.types import Decision, PaymentPurpose, RemedyKind
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int, str], None]
+
+
+@dataclass
+class IngestSummary:
+    files: int = 0
+    decisions: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    paragraphs_embedded: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    rebuilt: str | None = None
+    recovered: int = 0
+    seconds: float = 0.0
+    encode_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "decisions": self.decisions,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "paragraphs_embedded": self.paragraphs_embedded,
+            "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
+            "rebuilt": self.rebuilt,
+            "recovered": self.recovered,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def embedding_text(decision: Decision, section: str, text: str) -> str:
+    """What is embedded: the paragraph with its section as context (stored text is bare)."""
+    return f"{section}: {text}"
+
+
+def paragraph_metadata(decision: Decision, number: int) -> dict[str, Any]:
+    paragraph = decision.paragraph(number)
+    remedies = [r for r in decision.remedies if r.paragraph == number]
+    payments = [r.amount for r in remedies if r.kind is RemedyKind.PAYMENT and r.amount]
+    kinds = sorted({r.kind.value for r in remedies})
+    purposes = sorted(
+        {p.value for r in remedies for p in r.purposes if p is not PaymentPurpose.OTHER}
+    )
+    return {
+        "ref": decision.ref,
+        "council": decision.council or "",
+        "category": decision.category or "",
+        "subcategory": decision.subcategory or "",
+        "outcome": decision.outcome or "",
+        "date": date_number(decision.date),
+        "year": decision.date.year if decision.date else 0,
+        "section": paragraph.section,
+        "subsection": paragraph.subsection or "",
+        "number": number,
+        "has_remedy": bool(remedies),
+        "has_payment": bool(payments),
+        "payment_max": float(max(payments)) if payments else 0.0,
+        "payment_total": float(sum(payments)) if payments else 0.0,
+        "remedy_kinds": ",".join(kinds),
+        "payment_purposes": ",".join(purposes),
+    }
+
+
+class Ingestor:
+    def __init__(self, index: Index, progress: ProgressCallback | None = None) -> None:
+        self.index = index
+        self.store = index.store
+        self.progress = progress or (lambda done, total, label: None)
+        self.batch_paragraphs = index.settings.ingest_batch
+
+    def run(self, paths: Iterable[Path]) -> IngestSummary:
+        started = time.perf_counter()
+        summary = IngestSummary()
+        with self.index.writer_lock():
+            files = list(iter_decision_files(list(paths)))
+            carried = self._check_fingerprint(summary, files)
+            self._recover(summary)
+            self._ingest(files, carried, summary)
+            if self.store.get_meta("bm25_generation") != str(self.store.generation):
+                self.progress(len(files), len(files), "building the keyword index")
+                keyword = KeywordIndex.build(self.store)
+                keyword.save(self.index.dir / "bm25")
+                self.store.set_meta("bm25_generation", str(keyword.generation))
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    # -- consistency -------------------------------------------------------------------
+
+    def _check_fingerprint(self, summary: IngestSummary, files: list[Path]) -> list[Decision]:
+        """On a new model or parser, start again from every decision the index held.
+
+        Returns the stored decisions whose source files are gone (re-indexed from their
+        stored parse, so nothing already stored is lost) and adds the rest to `files`.
+        """
+        expected = self.index.expected_fingerprint()
+        stored = self.index.stored_fingerprint()
+        if stored == expected:
+            return []
+        carried: list[Decision] = []
+        if stored is not None:
+            summary.rebuilt = f"index built with {stored}; rebuilding with {expected}"
+            log.warning(summary.rebuilt)
+            given = {path.resolve() for path in files}
+            for decision in self.store.decisions():
+                source = Path(decision.source.split(":")[0].split("[")[0])
+                if source.is_file():
+                    if source.resolve() not in given:
+                        files.append(source)
+                        given.add(source.resolve())
+                else:
+                    carried.append(decision)
+            self.index.vectors.drop()
+            self.store.clear()
+        self.store.set_meta_json("fingerprint", expected)
+        return carried
+
+    def _recover(self, summary: IngestSummary) -> None:
+        """Bring Chroma back in line with the store after an interrupted run."""
+        pending = self.store.pending_refs()
+        if pending:
+            log.warning("recovering %d decisions from an interrupted ingest", len(pending))
+            self.index.vectors.delete_where_ref(pending)
+            summary.recovered = len(pending)
+        stored_count = self.store.count_paragraphs()
+        if self.index.vectors.count() == stored_count:
+            return
+        vector_ids = self.index.vectors.all_ids()
+        stored_ids: set[str] = set()
+        for batch in self.store.iter_paragraphs():
+            stored_ids.update(p.id for p in batch)
+        extra = sorted(vector_ids - stored_ids)
+        if extra:
+            self.index.vectors.delete(extra)
+        missing_refs = sorted({pid.rsplit(":", 1)[0].replace("-", " ") for pid in stored_ids - vector_ids})
+        if missing_refs:
+            decisions = [d for ref in missing_refs if (d := self.store.decision(ref))]
+            self._write([(d, content_hash(d, PARSER_VERSION)) for d in decisions], summary)
+            summary.recovered += len(decisions)
+
+    # -- the main loop -----------------------------------------------------------------
+
+    def _ingest(self, files: list[Path], carried: list[Decision], summary: IngestSummary) -> None:
+        known = self.store.known_hashes()
+        seen: dict[str, str] = {}
+        batch: list[tuple[Decision, str]] = []
+        batch_paragraphs = 0
+        pending_write: Future[None] | None = None
+        summary.files = len(files)
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer") as writer:
+
+            def flush() -> None:
+                nonlocal batch, batch_paragraphs, pending_write
+                if not batch:
+                    return
+                items, batch, batch_paragraphs = batch, [], 0
+                prepared = self._prepare(items, summary)
+                if pending_write is not None:
+                    pending_write.result()
+                pending_write = writer.submit(self._store_prepared, items, prepared)
+
+            def consider(decision: Decision) -> None:
+                nonlocal batch_paragraphs
+                summary.decisions += 1
+                digest = content_hash(decision, PARSER_VERSION)
+                if decision.ref in seen:
+                    if seen[decision.ref] != digest:
+                        summary.skipped.append(
+                            (decision.source, f"{decision.ref} was already read from another "
+                             "file in this run with different content; the first was kept")
+                        )
+                    return
+                seen[decision.ref] = digest
+                previous = known.get(decision.ref)
+                if previous == (digest, "complete"):
+                    summary.unchanged += 1
+                    return
+                if previous is None:
+                    summary.added += 1
+                else:
+                    summary.updated += 1
+                batch.append((decision, digest))
+                batch_paragraphs += len(decision.paragraphs)
+                if batch_paragraphs >= self.batch_paragraphs:
+                    flush()
+
+            for decision in carried:
+                consider(decision)
+            for done, path in enumerate(files, start=1):
+                for item in read_path(path):
+                    if isinstance(item, ParseError):
+                        summary.skipped.append((item.source, item.reason))
+                        log.warning("skipped %s", item)
+                    else:
+                        consider(item)
+                self.progress(done, len(files), path.name)
+            flush()
+            if pending_write is not None:
+                pending_write.result()
+
+    def _write(self, items: list[tuple[Decision, str]], summary: IngestSummary) -> None:
+        self._store_prepared(items, self._prepare(items, summary))
+
+    def _prepare(
+        self, items: list[tuple[Decision, str]], summary: IngestSummary
+    ) -> tuple[list[str], np.ndarray, list[str], list[dict[str, Any]]]:
+        ids: list[str] = []
+        texts: list[str] = []
+        documents: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        for decision, _ in items:
+            for paragraph in decision.paragraphs:
+                ids.append(paragraph_id(decision.ref, paragraph.number))
+                texts.append(embedding_text(decision, paragraph.section, paragraph.text))
+                documents.append(paragraph.text)
+                metadatas.append(paragraph_metadata(decision, paragraph.number))
+        started = time.perf_counter()
+        embeddings = self.index.embedder.encode(texts)
+        summary.encode_seconds += time.perf_counter() - started
+        summary.paragraphs_embedded += len(texts)
+        return ids, embeddings, documents, metadatas
+
+    def _store_prepared(
+        self,
+        items: list[tuple[Decision, str]],
+        prepared: tuple[list[str], np.ndarray, list[str], list[dict[str, Any]]],
+    ) -> None:
+        ids, embeddings, documents, metadatas = prepared
+        refs = [decision.ref for decision, _ in items]
+        old_ids = set(self.store.paragraph_ids(refs))
+        self.store.mark_pending(items)
+        self.index.vectors.upsert(ids, embeddings, documents, metadatas)
+        stale = sorted(old_ids - set(ids))
+        if stale:
+            self.index.vectors.delete(stale)
+        self.store.commit(items)

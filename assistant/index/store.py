@@ -1,0 +1,464 @@
+"""The index's source of truth: a SQLite manifest of decisions, paragraphs and joint groups.
+
+Chroma holds one vector per paragraph and the keyword index is rebuilt from here, so after
+any crash the store says what must be present and the other two are brought back in line.
+A decision is written in three steps: marked `pending` with its new hash, its vectors
+upserted, then its paragraphs replaced and the decision marked `complete` in one
+transaction. A decision still `pending` at start-up is redone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.types import Decision, SearchFilters
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS decisions (
+    ref TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    state TEXT NOT NULL,
+    source TEXT NOT NULL,
+    group_id TEXT,
+    council TEXT,
+    category TEXT,
+    subcategory TEXT,
+    outcome TEXT,
+    date_num INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decisions_group ON decisions(group_id);
+CREATE INDEX IF NOT EXISTS decisions_category ON decisions(category, subcategory);
+CREATE INDEX IF NOT EXISTS decisions_outcome ON decisions(outcome);
+CREATE INDEX IF NOT EXISTS decisions_date ON decisions(date_num);
+CREATE TABLE IF NOT EXISTS paragraphs (
+    id TEXT PRIMARY KEY,
+    ref TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    section TEXT NOT NULL,
+    subsection TEXT,
+    text TEXT NOT NULL,
+    text_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS paragraphs_ref ON paragraphs(ref);
+CREATE INDEX IF NOT EXISTS paragraphs_hash ON paragraphs(text_hash);
+"""
+
+# A joint decision's members share almost all their text; a paragraph hash found in more
+# decisions than this is boilerplate and says nothing about which decisions are joint.
+_JOINT_CANDIDATE_MAX_SHARE = 25
+_JOINT_SIMILARITY = 0.9
+
+
+def paragraph_id(ref: str, number: int) -> str:
+    return f"{ref.replace(' ', '-')}:{number}"
+
+
+def normalise_for_hash(text: str) -> str:
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(normalise_for_hash(text).encode()).hexdigest()[:16]
+
+
+def content_hash(decision: Decision, parser_version: str) -> str:
+    body = decision.model_dump_json(exclude={"source"})
+    return hashlib.sha256(f"{parser_version}\n{body}".encode()).hexdigest()
+
+
+def date_number(date: dt.date | None) -> int:
+    return date.year * 10000 + date.month * 100 + date.day if date else 0
+
+
+@dataclass(frozen=True)
+class StoredParagraph:
+    id: str
+    ref: str
+    number: int
+    section: str
+    subsection: str | None
+    text: str
+    text_hash: str
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self.conn.executescript(SCHEMA)
+
+    # connections: one per thread (the UI answers on worker threads)
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def _tx(self) -> _Transaction:
+        return _Transaction(self.conn)
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # meta
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES(?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    @property
+    def generation(self) -> int:
+        return int(self.get_meta("generation") or 0)
+
+    # decisions
+    def known_hashes(self) -> dict[str, tuple[str, str]]:
+        """ref -> (content hash, state) for every stored decision."""
+        rows = self.conn.execute("SELECT ref, content_hash, state FROM decisions")
+        return {ref: (h, state) for ref, h, state in rows}
+
+    def pending_refs(self) -> list[str]:
+        rows = self.conn.execute("SELECT ref FROM decisions WHERE state = 'pending'")
+        return [r[0] for r in rows]
+
+    def mark_pending(self, items: Iterable[tuple[Decision, str]]) -> None:
+        with self._tx() as conn:
+            for decision, digest in items:
+                conn.execute(
+                    "INSERT INTO decisions(ref, content_hash, state, source, body) "
+                    "VALUES(?, ?, 'pending', ?, '{}') ON CONFLICT(ref) DO UPDATE SET "
+                    "content_hash = excluded.content_hash, state = 'pending', "
+                    "source = excluded.source",
+                    (decision.ref, digest, decision.source),
+                )
+
+    def paragraph_ids(self, refs: Iterable[str]) -> list[str]:
+        ids: list[str] = []
+        for chunk in _chunks(list(refs), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(f"SELECT id FROM paragraphs WHERE ref IN ({marks})", chunk)
+            ids.extend(r[0] for r in rows)
+        return ids
+
+    def commit(self, items: list[tuple[Decision, str]]) -> None:
+        """Replace the decisions' paragraphs, mark them complete and regroup joint ones."""
+        with self._tx() as conn:
+            for decision, digest in items:
+                conn.execute("DELETE FROM paragraphs WHERE ref = ?", (decision.ref,))
+                conn.executemany(
+                    "INSERT INTO paragraphs(id, ref, number, section, subsection, text, "
+                    "text_hash) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            paragraph_id(decision.ref, p.number),
+                            decision.ref,
+                            p.number,
+                            p.section,
+                            p.subsection,
+                            p.text,
+                            text_hash(p.text),
+                        )
+                        for p in decision.paragraphs
+                    ],
+                )
+                conn.execute(
+                    "UPDATE decisions SET content_hash = ?, state = 'complete', source = ?, "
+                    "council = ?, category = ?, subcategory = ?, outcome = ?, date_num = ?, "
+                    "body = ?, group_id = ? WHERE ref = ?",
+                    (
+                        digest,
+                        decision.source,
+                        decision.council,
+                        decision.category,
+                        decision.subcategory,
+                        decision.outcome,
+                        date_number(decision.date),
+                        decision.model_dump_json(),
+                        decision.ref,
+                        decision.ref,
+                    ),
+                )
+            for decision, _ in items:
+                self._regroup(conn, decision.ref)
+            self._bump_generation(conn)
+
+    def remove(self, refs: Iterable[str]) -> None:
+        with self._tx() as conn:
+            for ref in refs:
+                conn.execute("DELETE FROM paragraphs WHERE ref = ?", (ref,))
+                conn.execute("DELETE FROM decisions WHERE ref = ?", (ref,))
+            self._bump_generation(conn)
+
+    def clear(self) -> None:
+        with self._tx() as conn:
+            conn.execute("DELETE FROM paragraphs")
+            conn.execute("DELETE FROM decisions")
+            self._bump_generation(conn)
+
+    def _bump_generation(self, conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES('generation', '1') ON CONFLICT(key) "
+            "DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+        )
+
+    def _regroup(self, conn: sqlite3.Connection, ref: str) -> None:
+        """Join `ref` to decisions whose text is (nearly) the same: one joint decision."""
+        candidates: set[str] = set()
+        hashes = [
+            h for (h,) in conn.execute("SELECT text_hash FROM paragraphs WHERE ref = ?", (ref,))
+        ]
+        for digest in hashes:
+            sharing = [
+                r
+                for (r,) in conn.execute(
+                    "SELECT ref FROM paragraphs WHERE text_hash = ? LIMIT ?",
+                    (digest, _JOINT_CANDIDATE_MAX_SHARE + 1),
+                )
+            ]
+            if len(sharing) <= _JOINT_CANDIDATE_MAX_SHARE:
+                candidates.update(r for r in sharing if r != ref)
+        rows = [(c,) for c in sorted(candidates)]
+        mine = _shingles(self._body_text(conn, ref))
+        joint = {ref}
+        for (other,) in rows:
+            if _jaccard(mine, _shingles(self._body_text(conn, other))) >= _JOINT_SIMILARITY:
+                joint.add(other)
+        groups = {
+            g for (g,) in conn.execute(
+                f"SELECT group_id FROM decisions WHERE ref IN ({','.join('?' * len(joint))})",
+                sorted(joint),
+            )
+            if g
+        }
+        members = set(joint)
+        for group in groups:
+            members.update(
+                r for (r,) in conn.execute("SELECT ref FROM decisions WHERE group_id = ?", (group,))
+            )
+        if len(members) == 1:
+            conn.execute("UPDATE decisions SET group_id = ? WHERE ref = ?", (ref, ref))
+            return
+        group_id = min(members)
+        conn.executemany(
+            "UPDATE decisions SET group_id = ? WHERE ref = ?", [(group_id, m) for m in members]
+        )
+
+    @staticmethod
+    def _body_text(conn: sqlite3.Connection, ref: str) -> str:
+        rows = conn.execute("SELECT text FROM paragraphs WHERE ref = ? ORDER BY number", (ref,))
+        return "\n".join(r[0] for r in rows)
+
+    # reading
+    def decision(self, ref: str) -> Decision | None:
+        row = self.conn.execute(
+            "SELECT body FROM decisions WHERE ref = ? AND state = 'complete'", (ref,)
+        ).fetchone()
+        return Decision.model_validate_json(row[0]) if row else None
+
+    def decisions(self) -> Iterator[Decision]:
+        rows = self.conn.execute(
+            "SELECT body FROM decisions WHERE state = 'complete' ORDER BY ref"
+        )
+        for (body,) in rows:
+            yield Decision.model_validate_json(body)
+
+    def group_members(self, refs: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """ref -> every reference of its joint decision (itself alone when not joint)."""
+        result: dict[str, tuple[str, ...]] = {}
+        for chunk in _chunks(sorted(set(refs)), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT d.ref, m.ref FROM decisions d JOIN decisions m "
+                f"ON m.group_id = d.group_id WHERE d.ref IN ({marks}) ORDER BY m.ref",
+                chunk,
+            )
+            grouped: dict[str, list[str]] = {}
+            for ref, member in rows:
+                grouped.setdefault(ref, []).append(member)
+            result.update({ref: tuple(members) for ref, members in grouped.items()})
+        return result
+
+    def group_of(self, refs: Iterable[str]) -> dict[str, str]:
+        result: dict[str, str] = {}
+        for chunk in _chunks(sorted(set(refs)), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT ref, COALESCE(group_id, ref) FROM decisions WHERE ref IN ({marks})",
+                chunk,
+            )
+            result.update(dict(rows))
+        return result
+
+    def paragraphs_by_id(self, ids: list[str]) -> dict[str, StoredParagraph]:
+        found: dict[str, StoredParagraph] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT id, ref, number, section, subsection, text, text_hash FROM paragraphs "
+                f"WHERE id IN ({marks})",
+                chunk,
+            )
+            found.update({row[0]: StoredParagraph(*row) for row in rows})
+        return found
+
+    def iter_paragraphs(self, batch: int = 5000) -> Iterator[list[StoredParagraph]]:
+        """Every paragraph of every complete decision, in id order, batch by batch."""
+        last = ""
+        while True:
+            rows = self.conn.execute(
+                "SELECT p.id, p.ref, p.number, p.section, p.subsection, p.text, p.text_hash "
+                "FROM paragraphs p JOIN decisions d ON d.ref = p.ref "
+                "WHERE d.state = 'complete' AND p.id > ? ORDER BY p.id LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            yield [StoredParagraph(*row) for row in rows]
+            last = rows[-1][0]
+
+    def shared_text_counts(self, min_decisions: int) -> dict[str, int]:
+        """text hash -> number of distinct (joint-grouped) decisions, for repeated texts."""
+        rows = self.conn.execute(
+            "SELECT p.text_hash, COUNT(DISTINCT COALESCE(d.group_id, d.ref)) AS n "
+            "FROM paragraphs p JOIN decisions d ON d.ref = p.ref "
+            "GROUP BY p.text_hash HAVING n >= ?",
+            (min_decisions,),
+        )
+        return dict(rows)
+
+    def refs_matching(self, filters: SearchFilters) -> set[str] | None:
+        """References passing the filters; None when no filter is set."""
+        if filters.is_empty():
+            return None
+        clauses, args = filters_sql(filters)
+        rows = self.conn.execute(
+            f"SELECT ref FROM decisions WHERE state = 'complete' AND {' AND '.join(clauses)}",
+            args,
+        )
+        return {r[0] for r in rows}
+
+    def count_paragraphs(self, refs: set[str] | None = None) -> int:
+        if refs is None:
+            return int(self.conn.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0])
+        total = 0
+        for chunk in _chunks(sorted(refs), 500):
+            marks = ",".join("?" * len(chunk))
+            total += self.conn.execute(
+                f"SELECT COUNT(*) FROM paragraphs WHERE ref IN ({marks})", chunk
+            ).fetchone()[0]
+        return total
+
+    def stats(self) -> dict[str, object]:
+        conn = self.conn
+
+        def counts(sql: str) -> dict[str, int]:
+            return {str(k) if k is not None else "(none)": v for k, v in conn.execute(sql)}
+
+        complete = "FROM decisions WHERE state = 'complete'"
+        return {
+            "decisions": conn.execute(f"SELECT COUNT(*) {complete}").fetchone()[0],
+            "joint_groups": conn.execute(
+                f"SELECT COUNT(*) FROM (SELECT group_id {complete} GROUP BY group_id "
+                "HAVING COUNT(*) > 1)"
+            ).fetchone()[0],
+            "paragraphs": self.count_paragraphs(),
+            "pending": len(self.pending_refs()),
+            "by_category": counts(
+                f"SELECT category, COUNT(*) {complete} GROUP BY category ORDER BY 2 DESC"
+            ),
+            "by_outcome": counts(
+                f"SELECT outcome, COUNT(*) {complete} GROUP BY outcome ORDER BY 2 DESC"
+            ),
+            "by_year": counts(
+                f"SELECT CASE WHEN date_num > 0 THEN date_num / 10000 END AS y, COUNT(*) "
+                f"{complete} GROUP BY y ORDER BY y"
+            ),
+        }
+
+    def distinct_values(self, column: str) -> list[str]:
+        if column not in {"category", "subcategory", "outcome", "council"}:
+            raise ValueError(column)
+        rows = self.conn.execute(
+            f"SELECT DISTINCT {column} FROM decisions WHERE state = 'complete' "
+            f"AND {column} IS NOT NULL ORDER BY {column}"
+        )
+        return [r[0] for r in rows]
+
+    def sources(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT ref, source FROM decisions"))
+
+    def dump_meta(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM meta"))
+
+    def set_meta_json(self, key: str, value: object) -> None:
+        self.set_meta(key, json.dumps(value, sort_keys=True))
+
+
+def filters_sql(filters: SearchFilters) -> tuple[list[str], list[object]]:
+    clauses: list[str] = []
+    args: list[object] = []
+    for column in ("category", "subcategory", "outcome", "council"):
+        value = getattr(filters, column)
+        if value:
+            clauses.append(f"lower({column}) = lower(?)")
+            args.append(value)
+    if filters.ref:
+        clauses.append("ref = ?")
+        args.append(filters.ref)
+    if filters.date_from:
+        clauses.append("date_num >= ?")
+        args.append(date_number(filters.date_from))
+    if filters.date_to:
+        clauses.append("date_num > 0 AND date_num <= ?")
+        args.append(date_number(filters.date_to))
+    return clauses, args
+
+
+class _Transaction:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _shingles(text: str, width: int = 3) -> set[str]:
+    words = normalise_for_hash(text).split()
+    return {" ".join(words[i : i + width]) for i in range(max(1, len(words) - width + 1))}
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0

