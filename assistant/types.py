@@ -120,6 +120,7 @@ class RetrievedParagraph(_Value):
     score: float
     dense_rank: int | None = None
     keyword_rank: int | None = None
+    dense_similarity: float | None = None
 
 
 class Citation(_Value):

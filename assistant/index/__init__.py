@@ -45,6 +45,7 @@ class Index:
             ) from exc
         self._keyword_lock = threading.Lock()
         self._keyword: KeywordIndex | None = None
+        self._shared: tuple[int, dict[str, int]] | None = None
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -62,6 +63,14 @@ class Index:
             if self._keyword is None or self._keyword.generation != self.store.generation:
                 self._keyword = KeywordIndex.load_or_build(self.dir / "bm25", self.store)
             return self._keyword
+
+    def shared_texts(self, min_decisions: int) -> dict[str, int]:
+        """Paragraph texts found in several decisions (not counting joint ones): boilerplate."""
+        with self._keyword_lock:
+            generation = self.store.generation
+            if self._shared is None or self._shared[0] != generation:
+                self._shared = (generation, self.store.shared_text_counts(min_decisions))
+            return self._shared[1]
 
     def expected_fingerprint(self) -> dict[str, object]:
         return {

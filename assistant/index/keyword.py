@@ -24,10 +24,16 @@ log = logging.getLogger(__name__)
 _STAMP = "stamp.json"
 
 
-def tokenize(texts: list[str]):  # noqa: ANN201 - bm25s.tokenization.Tokenized
+def _bm25s():  # noqa: ANN202 - the module, imported lazily (it is slow to import)
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords="en", show_progress=False)
+    # bm25s sets its own logger to DEBUG on import.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
+def tokenize(texts: list[str]):  # noqa: ANN201 - bm25s.tokenization.Tokenized
+    return _bm25s().tokenize(texts, stopwords="en", show_progress=False)
 
 
 @dataclass(frozen=True)
@@ -45,8 +51,7 @@ class KeywordIndex:
 
     @classmethod
     def build(cls, store: Store) -> KeywordIndex:
-        import bm25s
-
+        bm25s = _bm25s()
         generation = store.generation
         ids: list[str] = []
         texts: list[str] = []
@@ -75,8 +80,7 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, directory: Path) -> KeywordIndex | None:
-        import bm25s
-
+        bm25s = _bm25s()
         try:
             stamp = json.loads((directory / _STAMP).read_text())
             ids = json.loads((directory / "ids.json").read_text())

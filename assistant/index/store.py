@@ -92,6 +92,17 @@ class StoredParagraph:
     text_hash: str
 
 
+@dataclass(frozen=True)
+class DecisionMeta:
+    ref: str
+    council: str | None
+    category: str | None
+    subcategory: str | None
+    outcome: str | None
+    date: dt.date | None
+    url: str
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -285,6 +296,24 @@ class Store:
         )
         for (body,) in rows:
             yield Decision.model_validate_json(body)
+
+    def decision_meta(self, refs: Iterable[str]) -> dict[str, DecisionMeta]:
+        found: dict[str, DecisionMeta] = {}
+        for chunk in _chunks(sorted(set(refs)), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT ref, council, category, subcategory, outcome, date_num, "
+                f"json_extract(body, '$.url') FROM decisions WHERE ref IN ({marks})",
+                chunk,
+            )
+            for ref, council, category, subcategory, outcome, date_num, url in rows:
+                date = (
+                    dt.date(date_num // 10000, date_num // 100 % 100, date_num % 100)
+                    if date_num
+                    else None
+                )
+                found[ref] = DecisionMeta(ref, council, category, subcategory, outcome, date, url)
+        return found
 
     def group_members(self, refs: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """ref -> every reference of its joint decision (itself alone when not joint)."""

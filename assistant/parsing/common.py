@@ -350,7 +350,7 @@ def assemble(
         subcategory=header.subcategory,
         outcome=header.outcome,
         date=header.date,
-        summary=header.summary,
+        summary=clean_text(header.summary) if header.summary else None,
         url=url,
         paragraphs=paragraphs,
         remedies=extract_remedies(paragraphs),

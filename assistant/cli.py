@@ -1,0 +1,243 @@
+"""The command line: `assistant ingest | show | stats | ask | remedies | eval | serve | draft`.
+
+Every command that reads or writes the index takes `--index DIR`; every command that calls
+the language model takes `--llm local|openai|fake`. Errors are one clear line, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant.errors import AssistantError, InputError
+from assistant.settings import Settings, load_settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="LGSCO Precedent Assistant: cited answers over Ombudsman decisions.",
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+IndexOption = Annotated[
+    Path | None, typer.Option("--index", help="Index folder (default: settings, 'index/')")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text")]
+
+
+def clear_errors(func: F) -> F:
+    """Turn project errors into one readable line on stderr and exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AssistantError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print("interrupted; re-running is safe")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_for(index: Path | None, **overrides: Any) -> Settings:
+    settings = load_settings()
+    if index is not None:
+        settings = settings.model_copy(update={"index_dir": index})
+    return settings.model_copy(update=overrides) if overrides else settings
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "chromadb", "bm25s", "sentence_transformers", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@app.command()
+@clear_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Decision files or folders")],
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Parse decisions and add them to the index (unchanged ones cost nothing)."""
+    from assistant.index import Index
+    from assistant.index.ingest import Ingestor
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise InputError(f"no such file or folder: {', '.join(missing)}")
+    settings = settings_for(index)
+    idx = Index(settings, create=True)
+    with Progress(
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+        disable=as_json or not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("", total=None)
+
+        def on_progress(done: int, total: int, label: str) -> None:
+            progress.update(task, completed=done, total=total, description=label)
+
+        summary = Ingestor(idx, progress=on_progress).run(paths)
+    if as_json:
+        out.print_json(json.dumps(summary.as_dict()))
+        return
+    out.print(
+        f"[bold]{summary.decisions}[/] decisions in {summary.files} files: "
+        f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged; "
+        f"{summary.paragraphs_embedded} paragraphs embedded in {summary.seconds:.1f} s "
+        f"-> {settings.index_dir}"
+    )
+    if summary.rebuilt:
+        out.print(f"rebuilt: {summary.rebuilt}")
+    if summary.recovered:
+        out.print(f"recovered {summary.recovered} decisions from an interrupted run")
+    for source, reason in summary.skipped:
+        out.print(f"[yellow]skipped[/] {source}: {reason}", highlight=False)
+
+
+@app.command()
+@clear_errors
+def show(
+    ref: Annotated[str, typer.Argument(help="A reference (20 008 394) or a decision file")],
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print a parsed decision with its paragraph numbers, sections and remedies."""
+    from assistant.services import load_decision
+
+    decision = load_decision(ref, settings_for(index))
+    if as_json:
+        out.print_json(json.dumps(decision_json(decision)))
+        return
+    out.print(f"[bold]{decision.council or '(council not stated)'} ({decision.ref})[/]")
+    out.print(
+        f"Category: {decision.category or '-'} > {decision.subcategory or '-'}   "
+        f"Decision: {decision.outcome or '(not stated)'}   "
+        f"Date: {decision.date.isoformat() if decision.date else '(not stated)'}"
+    )
+    out.print(decision.url, highlight=False)
+    if decision.summary:
+        out.print(f"\nSummary: {decision.summary}")
+    section = None
+    for paragraph in decision.paragraphs:
+        heading = paragraph.section + (f" › {paragraph.subsection}" if paragraph.subsection else "")
+        if heading != section:
+            out.print(f"\n[bold]{heading}[/]")
+            section = heading
+        out.print(f"[cyan]{paragraph.number:>3}.[/] {paragraph.text}", highlight=False)
+    if decision.remedies:
+        out.print("\n[bold]Remedies[/]")
+        for remedy in decision.remedies:
+            out.print(f"  ¶{remedy.paragraph} {describe_remedy(remedy)}", highlight=False)
+    out.print(f"\nSource: Local Government and Social Care Ombudsman, {decision.url}")
+
+
+@app.command()
+@clear_errors
+def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
+    """What the index holds: decisions by category, outcome and year; model; fingerprint."""
+    from assistant.index import Index
+
+    idx = Index(settings_for(index))
+    data = dict(idx.store.stats())
+    data["fingerprint"] = idx.stored_fingerprint()
+    data["vectors"] = idx.vectors.count()
+    data["index_dir"] = str(idx.dir)
+    if as_json:
+        out.print_json(json.dumps(data))
+        return
+    out.print(
+        f"[bold]{data['decisions']}[/] decisions ({data['joint_groups']} joint groups), "
+        f"{data['paragraphs']} paragraphs, {data['vectors']} vectors in {idx.dir}"
+    )
+    out.print(f"fingerprint: {data['fingerprint']}")
+    if data["pending"]:
+        out.print(f"[yellow]{data['pending']} decisions pending: re-run ingest to finish[/]")
+    for title in ("by_category", "by_outcome", "by_year"):
+        table = Table(title=title.replace("_", " "), show_header=False)
+        for key, value in data[title].items():
+            table.add_row(key, str(value))
+        out.print(table)
+
+
+def decision_json(decision: Any) -> dict[str, Any]:
+    return {
+        "ref": decision.ref,
+        "council": decision.council,
+        "category": decision.category,
+        "subcategory": decision.subcategory,
+        "outcome": decision.outcome,
+        "date": decision.date.isoformat() if decision.date else None,
+        "url": decision.url,
+        "summary": decision.summary,
+        "paragraphs": [
+            {
+                "number": p.number,
+                "section": p.section,
+                "subsection": p.subsection,
+                "text": p.text,
+            }
+            for p in decision.paragraphs
+        ],
+        "remedies": [r.model_dump(mode="json", exclude_none=True) for r in decision.remedies],
+    }
+
+
+def describe_remedy(remedy: Any) -> str:
+    parts = [remedy.kind.value]
+    if remedy.amount is not None:
+        parts.append(f"£{remedy.amount:,.0f}" + (" per month" if remedy.per_month else ""))
+        if remedy.total:
+            parts.append(f"(total £{remedy.total:,.0f})")
+    if remedy.purposes:
+        parts.append("for " + ", ".join(p.value.replace("_", " ") for p in remedy.purposes))
+    if remedy.payee:
+        parts.append(f"to {remedy.payee}")
+    if remedy.action and remedy.kind.value != "apology":
+        parts.append(f"— {remedy.action}")
+    if remedy.deadline:
+        parts.append(f"[{remedy.deadline}]")
+    if remedy.origin != "ombudsman":
+        parts.append("(the council's own offer)")
+    return " ".join(parts)
+
+
+def main() -> None:
+    try:
+        app()
+    except BrokenPipeError:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,248 @@
+"""Dense, keyword and hybrid paragraph retrievers.
+
+Filtering stays fast at scale: the store (SQLite, indexed columns) resolves filters to the
+matching decisions first; Chroma is then searched only among those paragraphs' ids when they
+are few enough (`ids=`), else with a metadata `where`; BM25 takes a weight mask. Paragraphs
+every decision shares ("The Ombudsman's role and powers") are scored down so they do not
+crowd out the paragraphs that answer, and a joint decision yields one hit listing all its
+references.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.index import Index
+from assistant.index.store import date_number, normalise_for_hash
+from assistant.settings import RetrievalSettings
+from assistant.types import RetrievedParagraph, SearchFilters
+
+log = logging.getLogger(__name__)
+
+BOILERPLATE_SECTIONS = {
+    normalise_for_hash(s)
+    for s in (
+        "The Ombudsman's role and powers",
+        "The Ombudsman’s role and powers",
+        "The Ombudsman's role",
+        "How I considered this complaint",
+    )
+}
+# Above this many matching paragraphs, a Chroma `ids=` restriction costs more than `where`.
+_MAX_ID_RESTRICTION = 20_000
+_SHARED_TEXT_MIN_DECISIONS = 3
+
+
+@dataclass
+class Candidate:
+    id: str
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+    dense_similarity: float | None = None
+    score: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ParagraphRetriever(BaseRetriever):
+    """Base: turns ranked paragraph ids into typed, grouped, filtered hits."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: Index
+    settings: RetrievalSettings
+    filters: SearchFilters = SearchFilters()
+    k: int = 6
+    group_joint: bool = True
+    penalise_boilerplate: bool = True
+
+    # langchain interface -----------------------------------------------------------
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [to_document(hit) for hit in self.search(query, self.filters, self.k)]
+
+    # typed interface ---------------------------------------------------------------
+    def search(
+        self, query: str, filters: SearchFilters | None = None, k: int | None = None
+    ) -> list[RetrievedParagraph]:
+        filters = filters or SearchFilters()
+        k = k or self.k
+        allowed_refs = self.index.store.refs_matching(filters)
+        if allowed_refs is not None and not allowed_refs:
+            return []
+        candidates = self.candidates(query, allowed_refs, filters)
+        return self.finish(candidates, k)
+
+    def candidates(
+        self, query: str, allowed_refs: set[str] | None, filters: SearchFilters
+    ) -> list[Candidate]:
+        raise NotImplementedError
+
+    # shared steps ------------------------------------------------------------------
+    def dense(
+        self, query: str, allowed_refs: set[str] | None, filters: SearchFilters
+    ) -> list[Candidate]:
+        vector = self.index.embedder.encode_query(query)
+        n = self.settings.candidates
+        if allowed_refs is None:
+            hits = self.index.vectors.query(vector, n)
+        else:
+            ids = self.index.store.paragraph_ids(allowed_refs)
+            if len(ids) <= _MAX_ID_RESTRICTION:
+                hits = self.index.vectors.query(vector, n, ids=ids)
+            else:
+                hits = self.index.vectors.query(vector, n, where=chroma_where(filters))
+        return [
+            Candidate(id=h.id, dense_rank=rank, dense_similarity=1.0 - h.distance)
+            for rank, h in enumerate(hits, start=1)
+        ]
+
+    def keyword(self, query: str, allowed_refs: set[str] | None) -> list[Candidate]:
+        allowed_ids = (
+            set(self.index.store.paragraph_ids(allowed_refs)) if allowed_refs is not None else None
+        )
+        hits = self.index.keyword.query(query, self.settings.candidates, allowed_ids)
+        return [
+            Candidate(id=h.id, keyword_rank=rank, extra={"bm25": h.score})
+            for rank, h in enumerate(hits, start=1)
+        ]
+
+    def finish(self, candidates: list[Candidate], k: int) -> list[RetrievedParagraph]:
+        if not candidates:
+            return []
+        store = self.index.store
+        paragraphs = store.paragraphs_by_id([c.id for c in candidates])
+        candidates = [c for c in candidates if c.id in paragraphs]
+        refs = {paragraphs[c.id].ref for c in candidates}
+        meta = store.decision_meta(refs)
+        groups = store.group_of(refs) if self.group_joint else {r: r for r in refs}
+        members = store.group_members(refs) if self.group_joint else {}
+        shared = self.index.shared_texts(_SHARED_TEXT_MIN_DECISIONS) if self.penalise_boilerplate else {}
+        for candidate in candidates:
+            paragraph = paragraphs[candidate.id]
+            if self.penalise_boilerplate and (
+                normalise_for_hash(paragraph.section) in BOILERPLATE_SECTIONS
+                or paragraph.text_hash in shared
+            ):
+                candidate.score *= self.settings.boilerplate_weight
+        candidates.sort(key=lambda c: c.score, reverse=True)
+
+        hits: list[RetrievedParagraph] = []
+        seen_texts: set[tuple[str, str]] = set()
+        per_group: dict[str, int] = defaultdict(int)
+        for candidate in candidates:
+            paragraph = paragraphs[candidate.id]
+            group = groups.get(paragraph.ref, paragraph.ref)
+            key = (group, paragraph.text_hash)
+            if key in seen_texts:
+                continue  # the same paragraph of another member of a joint decision
+            if per_group[group] >= self.settings.max_per_decision:
+                continue
+            seen_texts.add(key)
+            per_group[group] += 1
+            info = meta[paragraph.ref]
+            hits.append(
+                RetrievedParagraph(
+                    ref=paragraph.ref,
+                    refs=members.get(paragraph.ref, (paragraph.ref,)),
+                    council=info.council,
+                    category=info.category,
+                    subcategory=info.subcategory,
+                    outcome=info.outcome,
+                    date=info.date,
+                    number=paragraph.number,
+                    section=paragraph.section,
+                    subsection=paragraph.subsection,
+                    text=paragraph.text,
+                    url=info.url,
+                    score=round(candidate.score, 6),
+                    dense_rank=candidate.dense_rank,
+                    keyword_rank=candidate.keyword_rank,
+                    dense_similarity=candidate.dense_similarity,
+                )
+            )
+            if len(hits) >= k:
+                break
+        return hits
+
+
+class DenseRetriever(ParagraphRetriever):
+    def candidates(
+        self, query: str, allowed_refs: set[str] | None, filters: SearchFilters
+    ) -> list[Candidate]:
+        found = self.dense(query, allowed_refs, filters)
+        for c in found:
+            c.score = c.dense_similarity or 0.0
+        return found
+
+
+class KeywordRetriever(ParagraphRetriever):
+    def candidates(
+        self, query: str, allowed_refs: set[str] | None, filters: SearchFilters
+    ) -> list[Candidate]:
+        found = self.keyword(query, allowed_refs)
+        for c in found:
+            c.score = float(c.extra["bm25"])
+        return found
+
+
+class HybridRetriever(ParagraphRetriever):
+    """Reciprocal rank fusion of dense and keyword ranks (keyword weighted, see settings)."""
+
+    def candidates(
+        self, query: str, allowed_refs: set[str] | None, filters: SearchFilters
+    ) -> list[Candidate]:
+        merged: dict[str, Candidate] = {}
+        for c in self.dense(query, allowed_refs, filters):
+            merged[c.id] = c
+        for c in self.keyword(query, allowed_refs):
+            existing = merged.setdefault(c.id, Candidate(id=c.id))
+            existing.keyword_rank = c.keyword_rank
+            existing.extra.update(c.extra)
+        rrf_k = self.settings.rrf_k
+        for c in merged.values():
+            score = 0.0
+            if c.dense_rank is not None:
+                score += self.settings.dense_weight / (rrf_k + c.dense_rank)
+            if c.keyword_rank is not None:
+                score += self.settings.keyword_weight / (rrf_k + c.keyword_rank)
+            c.score = score
+        return list(merged.values())
+
+
+def chroma_where(filters: SearchFilters) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    for name in ("category", "subcategory", "outcome", "council", "ref"):
+        value = getattr(filters, name)
+        if value:
+            clauses.append({name: value})
+    if filters.date_from:
+        clauses.append({"date": {"$gte": date_number(filters.date_from)}})
+    if filters.date_to:
+        clauses.append({"date": {"$lte": date_number(filters.date_to)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def to_document(hit: RetrievedParagraph) -> Document:
+    return Document(
+        page_content=hit.text,
+        metadata={
+            "ref": hit.ref,
+            "refs": list(hit.refs),
+            "paragraph": hit.number,
+            "section": hit.section,
+            "url": hit.url,
+            "score": hit.score,
+        },
+        id=f"{hit.ref.replace(' ', '-')}:{hit.number}",
+    )
