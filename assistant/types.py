@@ -154,3 +154,4 @@ class Answer(_Value):
     prompt_version: str
     usage: dict[str, int] = Field(default_factory=dict)
     filters: SearchFilters = Field(default_factory=SearchFilters)
+    model_output: str = Field(default="", description="The model's words before verification")

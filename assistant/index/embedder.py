@@ -51,7 +51,7 @@ class Embedder:
         return f"{self.settings.model}=={self.version}"
 
     @cached_property
-    def model(self):  # noqa: ANN201 - sentence_transformers is imported lazily on purpose
+    def model(self):
         import torch
         from sentence_transformers import SentenceTransformer
 

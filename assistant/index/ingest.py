@@ -163,7 +163,9 @@ class Ingestor:
         extra = sorted(vector_ids - stored_ids)
         if extra:
             self.index.vectors.delete(extra)
-        missing_refs = sorted({pid.rsplit(":", 1)[0].replace("-", " ") for pid in stored_ids - vector_ids})
+        missing_refs = sorted(
+            {pid.rsplit(":", 1)[0].replace("-", " ") for pid in stored_ids - vector_ids}
+        )
         if missing_refs:
             decisions = [d for ref in missing_refs if (d := self.store.decision(ref))]
             self._write([(d, content_hash(d, PARSER_VERSION)) for d in decisions], summary)
@@ -198,8 +200,11 @@ class Ingestor:
                 if decision.ref in seen:
                     if seen[decision.ref] != digest:
                         summary.skipped.append(
-                            (decision.source, f"{decision.ref} was already read from another "
-                             "file in this run with different content; the first was kept")
+                            (
+                                decision.source,
+                                f"{decision.ref} was already read from another "
+                                "file in this run with different content; the first was kept",
+                            )
                         )
                     return
                 seen[decision.ref] = digest

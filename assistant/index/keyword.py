@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 _STAMP = "stamp.json"
 
 
-def _bm25s():  # noqa: ANN202 - the module, imported lazily (it is slow to import)
+def _bm25s():
     import bm25s
 
     # bm25s sets its own logger to DEBUG on import.
@@ -32,7 +32,7 @@ def _bm25s():  # noqa: ANN202 - the module, imported lazily (it is slow to impor
     return bm25s
 
 
-def tokenize(texts: list[str]):  # noqa: ANN201 - bm25s.tokenization.Tokenized
+def tokenize(texts: list[str]):
     return _bm25s().tokenize(texts, stopwords="en", show_progress=False)
 
 
@@ -43,7 +43,7 @@ class KeywordHit:
 
 
 class KeywordIndex:
-    def __init__(self, retriever, ids: list[str], generation: int) -> None:  # noqa: ANN001
+    def __init__(self, retriever, ids: list[str], generation: int) -> None:
         self.retriever = retriever
         self.ids = ids
         self.generation = generation

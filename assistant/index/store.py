@@ -259,7 +259,8 @@ class Store:
             if _jaccard(mine, _shingles(self._body_text(conn, other))) >= _JOINT_SIMILARITY:
                 joint.add(other)
         groups = {
-            g for (g,) in conn.execute(
+            g
+            for (g,) in conn.execute(
                 f"SELECT group_id FROM decisions WHERE ref IN ({','.join('?' * len(joint))})",
                 sorted(joint),
             )
@@ -291,9 +292,7 @@ class Store:
         return Decision.model_validate_json(row[0]) if row else None
 
     def decisions(self) -> Iterator[Decision]:
-        rows = self.conn.execute(
-            "SELECT body FROM decisions WHERE state = 'complete' ORDER BY ref"
-        )
+        rows = self.conn.execute("SELECT body FROM decisions WHERE state = 'complete' ORDER BY ref")
         for (body,) in rows:
             yield Decision.model_validate_json(body)
 

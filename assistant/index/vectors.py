@@ -31,7 +31,7 @@ class VectorHit:
     metadata: dict[str, Any]
 
 
-def make_client(index_dir: Path, chroma_url: str | None):  # noqa: ANN201 - chromadb types
+def make_client(index_dir: Path, chroma_url: str | None):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 

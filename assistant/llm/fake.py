@@ -16,8 +16,10 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-_CONTEXT = re.compile(r"^\[(?P<key>P\d+)\][^\n]*\n(?P<text>.+?)(?=\n\[P\d+\]|\n\nQuestion:|\Z)",
-                      re.MULTILINE | re.DOTALL)
+_CONTEXT = re.compile(
+    r"^\[(?P<key>P\d+)\][^\n]*\n(?P<text>.+?)(?=\n\[P\d+\]|\n\nQuestion:|\Z)",
+    re.MULTILINE | re.DOTALL,
+)
 NO_ANSWER = "The decisions provided do not answer this question."
 
 

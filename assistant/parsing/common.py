@@ -250,14 +250,26 @@ def read_summary(lines: list[str], start: int, header: Header) -> int:
     return i
 
 
-
 _COUNCIL_IN_TEXT = re.compile(
     r"\b((?:London Borough of|Royal Borough of|City of) [A-Z][\w'-]+(?: [A-Z][\w'-]+)*"
     r"|(?:[A-Z][\w'-]+ )+(?:Metropolitan Borough|Borough|District|County|City|Town)? ?Council)\b"
 )
 _GENERIC_COUNCIL_WORDS = {
-    "The", "County", "Borough", "District", "City", "Town", "Council", "Metropolitan", "Parish",
-    "A", "This", "That", "Its", "Both", "Each",
+    "The",
+    "County",
+    "Borough",
+    "District",
+    "City",
+    "Town",
+    "Council",
+    "Metropolitan",
+    "Parish",
+    "A",
+    "This",
+    "That",
+    "Its",
+    "Both",
+    "Each",
 }
 
 

@@ -145,5 +145,7 @@ def _definition_header(dl: Tag, header: Header) -> None:
     for term in dl.find_all("dt"):
         value = term.find_next_sibling("dd")
         if value is not None:
-            _label_pair(f"{clean_text(term.get_text(' ')).rstrip(':')} : "
-                        f"{clean_text(value.get_text(' '))}", header)
+            _label_pair(
+                f"{clean_text(term.get_text(' ')).rstrip(':')} : {clean_text(value.get_text(' '))}",
+                header,
+            )

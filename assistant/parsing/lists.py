@@ -45,9 +45,7 @@ def classify_items(items: list[str]) -> list[bool]:
         if list_open:
             ended_sentence = bool(_SENTENCE_END.search(previous))
             starts_paragraph = ended_sentence and (
-                bool(PARAGRAPH_OPENERS.match(text))
-                or run_on
-                or (all_lower and text[:1].isupper())
+                bool(PARAGRAPH_OPENERS.match(text)) or run_on or (all_lower and text[:1].isupper())
             )
             bullet = not starts_paragraph
         if bullet:

@@ -89,7 +89,9 @@ _SERVICE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("reminder to staff", re.compile(r"\bremind(?:er)?\b", re.I)),
     (
         "review of policy or practice",
-        re.compile(r"\breview (?:its|their|of|how|the|decisions|cases)\b|\bmanagement review", re.I),
+        re.compile(
+            r"\breview (?:its|their|of|how|the|decisions|cases)\b|\bmanagement review", re.I
+        ),
     ),
     ("share learning", re.compile(r"\blearning\b|\blessons\b", re.I)),
     ("service improvement", re.compile(r"\bservice improvements?\b|\baudit\b", re.I)),

@@ -125,7 +125,9 @@ class ParagraphRetriever(BaseRetriever):
         meta = store.decision_meta(refs)
         groups = store.group_of(refs) if self.group_joint else {r: r for r in refs}
         members = store.group_members(refs) if self.group_joint else {}
-        shared = self.index.shared_texts(_SHARED_TEXT_MIN_DECISIONS) if self.penalise_boilerplate else {}
+        shared = (
+            self.index.shared_texts(_SHARED_TEXT_MIN_DECISIONS) if self.penalise_boilerplate else {}
+        )
         for candidate in candidates:
             paragraph = paragraphs[candidate.id]
             if self.penalise_boilerplate and (

@@ -29,8 +29,16 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
     chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
     port = free_port()
     process = subprocess.Popen(
-        [chroma, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
-         "--port", str(port)],
+        [
+            chroma,
+            "run",
+            "--path",
+            str(tmp_path / "server-data"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"},

@@ -75,7 +75,7 @@ def test_reingest_is_incremental_and_a_changed_decision_is_replaced(tmp_path: Pa
     path = corpus / "decisions" / "23-017-039.txt"
     text = path.read_text()
     cut = text.index("- Miss X has provided evidence")
-    path.write_text(text[:cut] + text[text.index("Final decision"):])
+    path.write_text(text[:cut] + text[text.index("Final decision") :])
     changed = Ingestor(index).run([corpus])
     assert (changed.updated, changed.unchanged, changed.paragraphs_embedded) == (1, 16, 7)
     assert_consistent(index, EXPECTED_PARAGRAPHS - 1)
@@ -103,7 +103,7 @@ def test_interrupted_write_is_recovered_on_the_next_run(tmp_path: Path, monkeypa
     calls = {"n": 0}
     original = index.store.commit
 
-    def crash_on_third(items):  # noqa: ANN001
+    def crash_on_third(items):
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("simulated crash")
@@ -131,9 +131,11 @@ def test_kill_9_mid_ingest_then_rerun_leaves_every_paragraph_once(tmp_path: Path
     while time.monotonic() < deadline and process.poll() is None:
         if store_path.exists():
             try:
-                row = sqlite3.connect(store_path).execute(
-                    "SELECT COUNT(*) FROM decisions WHERE state = 'complete'"
-                ).fetchone()
+                row = (
+                    sqlite3.connect(store_path)
+                    .execute("SELECT COUNT(*) FROM decisions WHERE state = 'complete'")
+                    .fetchone()
+                )
             except sqlite3.OperationalError:
                 row = (0,)
             if row[0] >= 3:

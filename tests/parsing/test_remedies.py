@@ -32,7 +32,10 @@ def test_redbridge_agreed_action() -> None:
     d = decision("20-008-394.txt")
     [pay] = payments(d)
     assert (pay.amount, pay.purposes, pay.payee, pay.paragraph) == (
-        100.0, (PaymentPurpose.TIME_AND_TROUBLE,), "Ms X", 29,
+        100.0,
+        (PaymentPurpose.TIME_AND_TROUBLE,),
+        "Ms X",
+        29,
     )
     assert pay.deadline == "within one month of the final decision"
     assert actions(d, RemedyKind.APOLOGY) == {"apology"}
@@ -44,7 +47,8 @@ def test_redbridge_agreed_action() -> None:
     assert actions(d, RemedyKind.SERVICE_IMPROVEMENT) == {"reminder to staff", "staff training"}
     deadlines = {r.deadline for r in d.remedies if r.kind is RemedyKind.DEADLINE}
     assert deadlines == {
-        "within one month of the final decision", "Within two months of the final decision",
+        "within one month of the final decision",
+        "Within two months of the final decision",
     }
     # The complainant asking to escalate (¶20) is history, not a remedy.
     assert all(r.paragraph in {29, 30} for r in d.remedies)
@@ -71,7 +75,11 @@ def test_council_offers_are_marked_and_guidance_is_not_a_remedy() -> None:
 def test_several_payees_in_one_paragraph() -> None:
     d = decision("15-016-298.json")
     got = {(p.payee, p.amount) for p in payments(d)}
-    assert got == {("the teenager", 550.0), ("the aunt and uncle", 850.0), ("the grandparents", 400.0)}
+    assert got == {
+        ("the teenager", 550.0),
+        ("the aunt and uncle", 850.0),
+        ("the grandparents", 400.0),
+    }
     for p in payments(d):
         assert set(p.purposes) == {PaymentPurpose.DISTRESS, PaymentPurpose.TIME_AND_TROUBLE}
 

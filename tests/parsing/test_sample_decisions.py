@@ -188,9 +188,16 @@ def test_json_records_match_their_metadata_and_count_paragraphs() -> None:
     assert decision.outcome == "Upheld"
     assert decision.date == dt.date(2017, 2, 22)
     assert decision.subcategory == "Friends and family carers"
-    assert decision.summary == "A family complains about the council's decision to remove their niece from their care."
+    assert (
+        decision.summary
+        == "A family complains about the council's decision to remove their niece from their care."
+    )
     assert [p.section for p in decision.paragraphs] == [
-        "The complaint", "Finding", "Recommendations", "Recommendations", "Recommendations",
+        "The complaint",
+        "Finding",
+        "Recommendations",
+        "Recommendations",
+        "Recommendations",
         "Recommendations",
     ]
     assert decision.paragraph(3).text.count("\n• ") == 5

@@ -70,7 +70,9 @@ def test_bad_reference_is_refused() -> None:
         ("noref.txt", "The complaint\n- Mr X complains.\n", "no decision reference"),
     ],
 )
-def test_bad_files_are_named_with_a_reason(tmp_path: Path, name: str, content: str, reason: str) -> None:
+def test_bad_files_are_named_with_a_reason(
+    tmp_path: Path, name: str, content: str, reason: str
+) -> None:
     path = tmp_path / name
     path.write_text(content)
     items = list(read_path(path))

@@ -1,0 +1,50 @@
+"""Is anything retrieved relevant enough to answer from? Decided before calling the model.
+
+A question is answerable from the hits when enough of its content words (not question
+words, not words every decision uses) stand in the best hits' text. Matching is by word
+stem (the first five letters), so "escalating" finds "escalate".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.types import RetrievedParagraph
+
+_STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we
+    were what when where which while who whom why will with would you your yours usually
+    typically typical happen happens happened tell give show find usual often much many kind
+    kinds sort say said says ombudsman ombudsmans lgsco council councils councils' decision
+    decisions decide decided complaint complaints complain complained case cases get got
+    anything something ever
+    """.split()
+)
+_WORD = re.compile(r"[a-z][a-z'’]+")
+
+
+def content_words(text: str) -> list[str]:
+    words = [w.strip("'’") for w in _WORD.findall(text.lower())]
+    return list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in _STOPWORDS))
+
+
+def keyword_overlap(question: str, hits: Sequence[RetrievedParagraph], top: int = 3) -> float:
+    words = content_words(question)
+    if not words:
+        return 0.0
+    text = " ".join(h.text.lower() for h in hits[:top])
+    stems = {w[:5] for w in _WORD.findall(text)}
+    return sum(1 for w in words if w[:5] in stems) / len(words)
+
+
+def is_relevant(question: str, hits: Sequence[RetrievedParagraph], min_overlap: float) -> bool:
+    if not any(h.keyword_rank is not None for h in hits):
+        return False
+    return keyword_overlap(question, hits) >= min_overlap
