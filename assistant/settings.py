@@ -92,7 +92,11 @@ class Settings(BaseSettings):
         default=None, description="Use a Chroma server (e.g. http://127.0.0.1:8000) instead"
     )
     collection: str = "paragraphs"
-    ingest_batch: int = Field(default=512, description="Paragraphs embedded and stored at once")
+    ingest_batch: int = Field(
+        default=4096,
+        description="Paragraphs embedded and stored at once (large batches let the encoder "
+        "sort by length: measured 0.62x the bare encoder at 512, 0.96x at 4096)",
+    )
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()

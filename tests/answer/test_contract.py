@@ -1,0 +1,159 @@
+"""The answer contract with scripted model replies: what the code enforces, not the prompt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from assistant.answer import AnswerEvent, Assistant, EvidenceEvent, TokenEvent, Turn
+from assistant.answer.verify import figures, verify
+from assistant.errors import InputError
+from assistant.index import Index
+from assistant.llm import ChatBackend
+
+QUESTION = "What remedy did the Ombudsman ask for when a council delayed a stage two complaint?"
+
+
+class CountingModel(GenericFakeChatModel):
+    """Canned replies, counting calls, so a test can prove the model was not called."""
+
+    calls: int = 0
+
+    def _stream(self, *args, **kwargs) -> Iterator:  # noqa: ANN002, ANN003
+        type(self).calls += 1
+        yield from super()._stream(*args, **kwargs)
+
+
+def scripted(*replies: str) -> ChatBackend:
+    CountingModel.calls = 0
+    model = CountingModel(messages=iter([AIMessage(content=r) for r in replies]))
+    return ChatBackend(model=model, name="scripted", backend="openai")
+
+
+def assistant_with(index: Index, *replies: str) -> Assistant:
+    return Assistant(index.settings, backend=scripted(*replies), index=index)
+
+
+def key_of(answer, ref: str, number: int) -> str:  # noqa: ANN001
+    for i, hit in enumerate(answer.hits, start=1):
+        if hit.ref == ref and hit.number == number:
+            return f"P{i}"
+    raise AssertionError(f"{ref} ¶{number} not retrieved")
+
+
+def test_valid_answer_keeps_its_citations(built_index: Index) -> None:
+    probe = assistant_with(built_index, "x").ask(QUESTION)
+    key = key_of(probe, "24 017 708", 8)
+    answer = assistant_with(
+        built_index, f"The Council was asked to pay £50 for each month of delay, £300 in all [{key}]."
+    ).ask(QUESTION)
+    assert answer.answered
+    assert "[24 017 708 ¶8]" in answer.text
+    [citation] = answer.citations
+    assert (citation.ref, citation.paragraph, citation.section) == ("24 017 708", 8, "My assessment")
+    assert "A total of £300" in citation.quote
+    assert citation.url.endswith("24-017-708")
+    assert answer.verification.dropped_citations == answer.verification.dropped_sentences == 0
+
+
+def test_keys_the_model_was_not_given_are_stripped_and_counted(built_index: Index) -> None:
+    answer = assistant_with(
+        built_index, "Councils must escalate complaints to stage two [P1][P42]. They must also pay [P99]."
+    ).ask(QUESTION)
+    assert answer.verification.dropped_citations == 2
+    assert "P42" not in answer.text and "P99" not in answer.text
+    assert all(c.key == "P1" for c in answer.citations)
+
+
+def test_the_per_month_trap_is_caught(built_index: Index) -> None:
+    """The 1.5B model once wrote '£300 for each month' from '£50 for each month ... £300'."""
+    probe = assistant_with(built_index, "x").ask(QUESTION)
+    key = key_of(probe, "24 017 708", 8)
+    answer = assistant_with(
+        built_index,
+        f"The Council had to pay £300 for each month it delayed [{key}]. "
+        f"It also had to apologise [{key}].",
+    ).ask(QUESTION)
+    v = answer.verification
+    assert v.dropped_sentences + v.replaced_sentences == 1
+    assert "£300 for each month" not in answer.text
+    assert "apologise" in answer.text
+
+
+def test_a_figure_cited_to_the_wrong_paragraph_is_replaced_by_the_right_words(
+    built_index: Index,
+) -> None:
+    probe = assistant_with(built_index, "x").ask(QUESTION)
+    right = key_of(probe, "24 017 708", 8)
+    wrong = next(f"P{i}" for i in range(1, 7) if f"P{i}" != right)
+    answer = assistant_with(built_index, f"The Council paid £50 for each month [{wrong}].").ask(
+        QUESTION
+    )
+    assert answer.verification.replaced_sentences == 1
+    assert "“Make a payment of £50 for each month" in answer.text
+    assert [(c.ref, c.paragraph) for c in answer.citations] == [("24 017 708", 8)]
+
+
+def test_unverifiable_answer_falls_back_to_the_paragraphs_themselves(built_index: Index) -> None:
+    answer = assistant_with(built_index, "They paid £9,999 within 17 days [P1].").ask(QUESTION)
+    assert answer.verification.fell_back_to_extractive
+    assert answer.citations and answer.answered
+    top = answer.hits[0]
+    assert top.text.split("\n")[0] in answer.text
+    assert f"[{top.ref} ¶{top.number}]" in answer.text
+
+
+def test_nothing_relevant_means_no_model_call_and_no_citation(built_index: Index) -> None:
+    assistant = assistant_with(built_index, "this reply must never be used")
+    answer = assistant.ask("What did the Ombudsman decide about parking fines in Leeds?")
+    assert not answer.answered
+    assert answer.citations == ()
+    assert "do not answer" in answer.text
+    assert CountingModel.calls == 0
+
+
+def test_the_model_may_decline(built_index: Index) -> None:
+    answer = assistant_with(
+        built_index, "The decisions provided do not answer this question."
+    ).ask(QUESTION)
+    assert not answer.answered and answer.citations == ()
+
+
+def test_streaming_shows_evidence_before_tokens(built_index: Index) -> None:
+    events = list(
+        assistant_with(built_index, "Councils must follow all three stages [P1].").ask_stream(
+            QUESTION
+        )
+    )
+    assert isinstance(events[0], EvidenceEvent) and events[0].hits
+    tokens = [e for e in events if isinstance(e, TokenEvent)]
+    assert len(tokens) > 3
+    assert isinstance(events[-1], AnswerEvent)
+    timings = events[-1].answer.timings
+    assert timings["evidence_s"] <= timings["first_token_s"] <= timings["total_s"]
+
+
+def test_follow_up_questions_are_condensed_with_history(built_index: Index) -> None:
+    assistant = assistant_with(built_index, "Tower Hamlets [P1].", "Tower Hamlets [P1].")
+    history = [Turn("What did Tower Hamlets agree for the stage two delay?", "It agreed …")]
+    answer = assistant.ask("And how much was that?", history=history)
+    # The scripted model condenses to its first reply; retrieval also sees the earlier question.
+    assert "stage two delay" in answer.standalone_question
+    assert any(h.ref == "24 017 708" for h in answer.hits)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 2001])
+def test_bad_questions_get_a_clear_message(built_index: Index, question: str) -> None:
+    with pytest.raises(InputError):
+        assistant_with(built_index, "unused").ask(question)
+
+
+def test_figures_are_normalised() -> None:
+    assert figures("£1,000 within four weeks") == {"£1000", "4 week"}
+    assert figures("£50 for each month. A total of £300.") == {"£50/month", "£300"}
+    assert figures("decision 20 008 394 ¶29 in July 2021") == {"jul 2021", "2021"}
+    result = verify("Paid £1000 [P1].", {"P1": "pay £1,000 in recognition"})
+    assert result.dropped_sentences == 0 and result.cited_keys == ["P1"]
