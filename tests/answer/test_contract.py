@@ -22,7 +22,7 @@ class CountingModel(GenericFakeChatModel):
 
     calls: int = 0
 
-    def _stream(self, *args, **kwargs) -> Iterator:  # noqa: ANN002, ANN003
+    def _stream(self, *args, **kwargs) -> Iterator:
         type(self).calls += 1
         yield from super()._stream(*args, **kwargs)
 
@@ -37,7 +37,7 @@ def assistant_with(index: Index, *replies: str) -> Assistant:
     return Assistant(index.settings, backend=scripted(*replies), index=index)
 
 
-def key_of(answer, ref: str, number: int) -> str:  # noqa: ANN001
+def key_of(answer, ref: str, number: int) -> str:
     for i, hit in enumerate(answer.hits, start=1):
         if hit.ref == ref and hit.number == number:
             return f"P{i}"
@@ -48,12 +48,17 @@ def test_valid_answer_keeps_its_citations(built_index: Index) -> None:
     probe = assistant_with(built_index, "x").ask(QUESTION)
     key = key_of(probe, "24 017 708", 8)
     answer = assistant_with(
-        built_index, f"The Council was asked to pay £50 for each month of delay, £300 in all [{key}]."
+        built_index,
+        f"The Council was asked to pay £50 for each month of delay, £300 in all [{key}].",
     ).ask(QUESTION)
     assert answer.answered
     assert "[24 017 708 ¶8]" in answer.text
     [citation] = answer.citations
-    assert (citation.ref, citation.paragraph, citation.section) == ("24 017 708", 8, "My assessment")
+    assert (citation.ref, citation.paragraph, citation.section) == (
+        "24 017 708",
+        8,
+        "My assessment",
+    )
     assert "A total of £300" in citation.quote
     assert citation.url.endswith("24-017-708")
     assert answer.verification.dropped_citations == answer.verification.dropped_sentences == 0
@@ -61,7 +66,8 @@ def test_valid_answer_keeps_its_citations(built_index: Index) -> None:
 
 def test_keys_the_model_was_not_given_are_stripped_and_counted(built_index: Index) -> None:
     answer = assistant_with(
-        built_index, "Councils must escalate complaints to stage two [P1][P42]. They must also pay [P99]."
+        built_index,
+        "Councils must escalate complaints to stage two [P1][P42]. They must also pay [P99].",
     ).ask(QUESTION)
     assert answer.verification.dropped_citations == 2
     assert "P42" not in answer.text and "P99" not in answer.text
@@ -116,9 +122,9 @@ def test_nothing_relevant_means_no_model_call_and_no_citation(built_index: Index
 
 
 def test_the_model_may_decline(built_index: Index) -> None:
-    answer = assistant_with(
-        built_index, "The decisions provided do not answer this question."
-    ).ask(QUESTION)
+    answer = assistant_with(built_index, "The decisions provided do not answer this question.").ask(
+        QUESTION
+    )
     assert not answer.answered and answer.citations == ()
 
 
