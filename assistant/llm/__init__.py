@@ -39,42 +39,37 @@ def make_chat_backend(settings: LLMSettings, backend: LLMBackend | None = None) 
     chosen = backend or settings.backend
     if chosen == "fake":
         return ChatBackend(ExtractiveFakeChatModel(), "fake-extractive", "fake")
-    from langchain_openai import ChatOpenAI
-
     if chosen == "local":
         server = LocalServer.shared(settings)
-        return ChatBackend(
-            ChatOpenAI(
-                base_url=f"{server.url}/v1",
-                api_key="local",  # type: ignore[arg-type]
-                model=local_model.MODEL_NAME,
-                temperature=settings.temperature,
-                max_completion_tokens=settings.max_tokens,
-                timeout=settings.timeout_s,
-                max_retries=0,
-                stream_usage=True,
-            ),
-            local_model.MODEL_NAME,
-            "local",
+        model = _openai_compatible(
+            settings, f"{server.url}/v1", "local", local_model.MODEL_NAME, retries=0
         )
+        return ChatBackend(model, local_model.MODEL_NAME, "local")
     if settings.api_key is None and "api.openai.com" in settings.base_url:
         raise LLMError(
             "The openai backend needs an API key: set LGSCO_LLM__API_KEY (and "
             "LGSCO_LLM__BASE_URL / LGSCO_LLM__MODEL for another OpenAI-compatible endpoint)."
         )
-    return ChatBackend(
-        ChatOpenAI(
-            base_url=settings.base_url,
-            api_key=settings.api_key or "none",  # type: ignore[arg-type]
-            model=settings.model,
-            temperature=settings.temperature,
-            max_completion_tokens=settings.max_tokens,
-            timeout=settings.timeout_s,
-            max_retries=1,
-            stream_usage=True,
-        ),
-        settings.model,
-        "openai",
+    key = settings.api_key.get_secret_value() if settings.api_key else "none"
+    model = _openai_compatible(settings, settings.base_url, key, settings.model, retries=1)
+    return ChatBackend(model, settings.model, "openai")
+
+
+def _openai_compatible(
+    settings: LLMSettings, base_url: str, api_key: str, model: str, *, retries: int
+) -> BaseChatModel:
+    """One client for the embedded server and every remote endpoint alike."""
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        base_url=base_url,
+        api_key=api_key,  # type: ignore[arg-type]
+        model=model,
+        temperature=settings.temperature,
+        max_completion_tokens=settings.max_tokens,
+        timeout=settings.timeout_s,
+        max_retries=retries,
+        stream_usage=True,
     )
 
 

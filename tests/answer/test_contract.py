@@ -163,3 +163,16 @@ def test_figures_are_normalised() -> None:
     assert figures("decision 20 008 394 ¶29 in July 2021") == {"jul 2021", "2021"}
     result = verify("Paid £1000 [P1].", {"P1": "pay £1,000 in recognition"})
     assert result.dropped_sentences == 0 and result.cited_keys == ["P1"]
+
+
+def test_an_unreachable_endpoint_is_a_clear_error(built_index: Index) -> None:
+    from assistant.errors import LLMError
+    from assistant.llm import make_chat_backend
+
+    settings = built_index.settings.llm.model_copy(
+        update={"backend": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m"}
+    )
+    backend = make_chat_backend(settings)
+    assistant = Assistant(built_index.settings, backend=backend, index=built_index)
+    with pytest.raises(LLMError, match=r"language model \(m\) failed"):
+        assistant.ask(QUESTION)
