@@ -39,7 +39,10 @@ def keyword_overlap(question: str, hits: Sequence[RetrievedParagraph], top: int 
     words = content_words(question)
     if not words:
         return 0.0
-    text = " ".join(h.text.lower() for h in hits[:top])
+    text = " ".join(
+        " ".join(filter(None, (h.category, h.subcategory, h.section, h.text))).lower()
+        for h in hits[:top]
+    )
     stems = {w[:5] for w in _WORD.findall(text)}
     return sum(1 for w in words if w[:5] in stems) / len(words)
 
