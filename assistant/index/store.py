@@ -217,13 +217,6 @@ class Store:
                 self._regroup(conn, decision.ref)
             self._bump_generation(conn)
 
-    def remove(self, refs: Iterable[str]) -> None:
-        with self._tx() as conn:
-            for ref in refs:
-                conn.execute("DELETE FROM paragraphs WHERE ref = ?", (ref,))
-                conn.execute("DELETE FROM decisions WHERE ref = ?", (ref,))
-            self._bump_generation(conn)
-
     def clear(self) -> None:
         with self._tx() as conn:
             conn.execute("DELETE FROM paragraphs")
@@ -426,21 +419,6 @@ class Store:
                 f"{complete} GROUP BY y ORDER BY y"
             ),
         }
-
-    def distinct_values(self, column: str) -> list[str]:
-        if column not in {"category", "subcategory", "outcome", "council"}:
-            raise ValueError(column)
-        rows = self.conn.execute(
-            f"SELECT DISTINCT {column} FROM decisions WHERE state = 'complete' "
-            f"AND {column} IS NOT NULL ORDER BY {column}"
-        )
-        return [r[0] for r in rows]
-
-    def sources(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT ref, source FROM decisions"))
-
-    def dump_meta(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT key, value FROM meta"))
 
     def set_meta_json(self, key: str, value: object) -> None:
         self.set_meta(key, json.dumps(value, sort_keys=True))

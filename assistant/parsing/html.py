@@ -26,9 +26,7 @@ from assistant.parsing.common import (
     assemble,
     clean_text,
     is_end_of_decision,
-    normalise_outcome,
     normalise_ref,
-    parse_date,
 )
 from assistant.types import Decision
 
@@ -129,15 +127,7 @@ def _label_pair(text: str, header: Header) -> bool:
     match = _LABEL.match(text)
     if not match or len(text) > 200 or not match.group(2):
         return False
-    label, value = match.group(1).lower(), match.group(2).strip()
-    if label == "category":
-        parts = [clean_text(p) for p in value.split(">")]
-        header.category = parts[0] or None
-        header.subcategory = parts[1] if len(parts) > 1 and parts[1] else None
-    elif label == "decision":
-        header.outcome = normalise_outcome(value)
-    else:
-        header.date = parse_date(value)
+    header.apply_label(match.group(1), match.group(2).strip())
     return True
 
 

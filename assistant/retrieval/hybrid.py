@@ -78,26 +78,29 @@ class ParagraphRetriever(BaseRetriever):
         allowed_refs = self.index.store.refs_matching(filters)
         if allowed_refs is not None and not allowed_refs:
             return []
-        candidates = self.candidates(query, allowed_refs, filters)
+        allowed_ids = (
+            self.index.store.paragraph_ids(allowed_refs) if allowed_refs is not None else None
+        )
+        candidates = self.candidates(query, allowed_ids, filters)
         return self.finish(candidates, k)
 
     def candidates(
-        self, query: str, allowed_refs: set[str] | None, filters: SearchFilters
+        self, query: str, allowed_ids: list[str] | None, filters: SearchFilters
     ) -> list[Candidate]:
+        """Scored candidates; `allowed_ids` are the paragraphs passing the filters (None: all)."""
         raise NotImplementedError
 
     # shared steps ------------------------------------------------------------------
     def dense(
-        self, query: str, allowed_refs: set[str] | None, filters: SearchFilters
+        self, query: str, allowed_ids: list[str] | None, filters: SearchFilters
     ) -> list[Candidate]:
         vector = self.index.embedder.encode_query(query)
         n = self.settings.candidates
-        if allowed_refs is None:
+        if allowed_ids is None:
             hits = self.index.vectors.query(vector, n)
         else:
-            ids = self.index.store.paragraph_ids(allowed_refs)
-            if len(ids) <= _MAX_ID_RESTRICTION:
-                hits = self.index.vectors.query(vector, n, ids=ids)
+            if len(allowed_ids) <= _MAX_ID_RESTRICTION:
+                hits = self.index.vectors.query(vector, n, ids=allowed_ids)
             else:
                 hits = self.index.vectors.query(vector, n, where=chroma_where(filters))
         return [
@@ -105,11 +108,9 @@ class ParagraphRetriever(BaseRetriever):
             for rank, h in enumerate(hits, start=1)
         ]
 
-    def keyword(self, query: str, allowed_refs: set[str] | None) -> list[Candidate]:
-        allowed_ids = (
-            set(self.index.store.paragraph_ids(allowed_refs)) if allowed_refs is not None else None
-        )
-        hits = self.index.keyword.query(query, self.settings.candidates, allowed_ids)
+    def keyword(self, query: str, allowed_ids: list[str] | None) -> list[Candidate]:
+        allowed = set(allowed_ids) if allowed_ids is not None else None
+        hits = self.index.keyword.query(query, self.settings.candidates, allowed)
         return [
             Candidate(id=h.id, keyword_rank=rank, extra={"bm25": h.score})
             for rank, h in enumerate(hits, start=1)
@@ -178,9 +179,9 @@ class ParagraphRetriever(BaseRetriever):
 
 class DenseRetriever(ParagraphRetriever):
     def candidates(
-        self, query: str, allowed_refs: set[str] | None, filters: SearchFilters
+        self, query: str, allowed_ids: list[str] | None, filters: SearchFilters
     ) -> list[Candidate]:
-        found = self.dense(query, allowed_refs, filters)
+        found = self.dense(query, allowed_ids, filters)
         for c in found:
             c.score = c.dense_similarity or 0.0
         return found
@@ -188,9 +189,9 @@ class DenseRetriever(ParagraphRetriever):
 
 class KeywordRetriever(ParagraphRetriever):
     def candidates(
-        self, query: str, allowed_refs: set[str] | None, filters: SearchFilters
+        self, query: str, allowed_ids: list[str] | None, filters: SearchFilters
     ) -> list[Candidate]:
-        found = self.keyword(query, allowed_refs)
+        found = self.keyword(query, allowed_ids)
         for c in found:
             c.score = float(c.extra["bm25"])
         return found
@@ -200,12 +201,12 @@ class HybridRetriever(ParagraphRetriever):
     """Reciprocal rank fusion of dense and keyword ranks (keyword weighted, see settings)."""
 
     def candidates(
-        self, query: str, allowed_refs: set[str] | None, filters: SearchFilters
+        self, query: str, allowed_ids: list[str] | None, filters: SearchFilters
     ) -> list[Candidate]:
         merged: dict[str, Candidate] = {}
-        for c in self.dense(query, allowed_refs, filters):
+        for c in self.dense(query, allowed_ids, filters):
             merged[c.id] = c
-        for c in self.keyword(query, allowed_refs):
+        for c in self.keyword(query, allowed_ids):
             existing = merged.setdefault(c.id, Candidate(id=c.id))
             existing.keyword_rank = c.keyword_rank
             existing.extra.update(c.extra)
