@@ -20,8 +20,9 @@ from pathlib import Path
 
 import assistant  # noqa: F401 - environment first
 from assistant.index import Index
+from assistant.index.documents import embedding_text
 from assistant.index.embedder import Embedder
-from assistant.index.ingest import Ingestor, embedding_text
+from assistant.index.ingest import Ingestor
 from assistant.parsing import iter_decision_files, read_path
 from assistant.settings import load_settings
 from assistant.types import Decision

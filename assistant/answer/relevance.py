@@ -40,7 +40,7 @@ def keyword_overlap(question: str, hits: Sequence[RetrievedParagraph], top: int 
     if not words:
         return 0.0
     text = " ".join(
-        " ".join(filter(None, (h.category, h.subcategory, h.section, h.text))).lower()
+        " ".join(filter(None, (h.council, h.category, h.subcategory, h.section, h.text))).lower()
         for h in hits[:top]
     )
     stems = {w[:5] for w in _WORD.findall(text)}

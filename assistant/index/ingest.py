@@ -21,6 +21,7 @@ import numpy as np
 from assistant import PARSER_VERSION
 from assistant.errors import ParseError
 from assistant.index import Index
+from assistant.index.documents import embedding_text
 from assistant.index.keyword import KeywordIndex
 from assistant.index.store import content_hash, date_number, paragraph_id
 from assistant.parsing import iter_decision_files, read_path
@@ -58,11 +59,6 @@ class IngestSummary:
             "recovered": self.recovered,
             "seconds": round(self.seconds, 3),
         }
-
-
-def embedding_text(decision: Decision, section: str, text: str) -> str:
-    """What is embedded: the paragraph with its section as context (stored text is bare)."""
-    return f"{section}: {text}"
 
 
 def paragraph_metadata(decision: Decision, number: int) -> dict[str, Any]:

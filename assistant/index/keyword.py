@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.index.documents import decision_context, keyword_text
 from assistant.index.store import Store
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,16 @@ class KeywordIndex:
         generation = store.generation
         ids: list[str] = []
         texts: list[str] = []
+        contexts = {
+            ref: decision_context(council, category, subcategory)
+            for ref, council, category, subcategory in store.decision_labels()
+        }
         for batch in store.iter_paragraphs():
             for paragraph in batch:
                 ids.append(paragraph.id)
-                texts.append(f"{paragraph.section} {paragraph.text}")
+                texts.append(
+                    keyword_text(contexts.get(paragraph.ref, ""), paragraph.section, paragraph.text)
+                )
         retriever = bm25s.BM25()
         if texts:
             retriever.index(tokenize(texts), show_progress=False)

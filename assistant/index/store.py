@@ -346,6 +346,12 @@ class Store:
             found.update({row[0]: StoredParagraph(*row) for row in rows})
         return found
 
+    def decision_labels(self) -> Iterator[tuple[str, str | None, str | None, str | None]]:
+        """(ref, council, category, subcategory) of every complete decision."""
+        yield from self.conn.execute(
+            "SELECT ref, council, category, subcategory FROM decisions WHERE state = 'complete'"
+        )
+
     def iter_paragraphs(self, batch: int = 5000) -> Iterator[list[StoredParagraph]]:
         """Every paragraph of every complete decision, in id order, batch by batch."""
         last = ""

@@ -287,6 +287,20 @@ def council_from_text(text: str) -> str | None:
     return None
 
 
+_COUNCIL_FORM = re.compile(
+    r"\b(?:London Borough of|Royal Borough of|City of|Metropolitan Borough Council|"
+    r"Metropolitan District Council|Borough Council|District Council|County Council|"
+    r"City Council|Council)\b",
+    re.IGNORECASE,
+)
+
+
+def council_place(council: str | None) -> str:
+    """The place in a council's name, the word users type: 'London Borough of Hackney' ->
+    'Hackney', 'Wirral Metropolitan Borough Council' -> 'Wirral'."""
+    return re.sub(r"\s+", " ", _COUNCIL_FORM.sub(" ", council or "")).strip(" ,")
+
+
 class BlockKind(StrEnum):
     HEADING = "heading"
     PARAGRAPH = "paragraph"
