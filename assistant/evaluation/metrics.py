@@ -1,0 +1,204 @@
+"""The metrics, per question and over a set. Each is defined in evals/README.md.
+
+Per-question values are plain floats (or None when a metric does not apply, e.g. recall on
+an unanswerable question), so a run can be re-aggregated and bootstrapped from its record.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.answer.relevance import content_words
+from assistant.answer.verify import figures, split_sentences
+from assistant.evaluation.gold import ExpectedParagraph, GoldQuestion, matches, normalise_text
+from assistant.types import Answer
+
+
+@dataclass(frozen=True)
+class RetrievedItem:
+    """One retrieved unit: a paragraph (our pipeline, BM25, dense) or a chunk (naive)."""
+
+    refs: tuple[str, ...]
+    text: str
+    paragraph: int | None = None
+    section: str | None = None
+
+
+def first_match(item: RetrievedItem, expected: Sequence[ExpectedParagraph]) -> int | None:
+    for i, exp in enumerate(expected):
+        if matches(exp, item.refs, item.text):
+            return i
+    return None
+
+
+def retrieval_metrics(
+    items: Sequence[RetrievedItem], expected: Sequence[ExpectedParagraph], k: int
+) -> dict[str, float | None]:
+    """hit@k, recall@k, MRR and nDCG@k with binary relevance; None when nothing is expected."""
+    names = (f"hit@{k}", f"recall@{k}", "mrr", f"ndcg@{k}")
+    if not expected:
+        return dict.fromkeys(names)
+    found: set[int] = set()
+    first_rank: int | None = None
+    dcg = 0.0
+    for rank, item in enumerate(items[:k], start=1):
+        hits = {i for i, exp in enumerate(expected) if matches(exp, item.refs, item.text)}
+        new = hits - found
+        if hits and first_rank is None:
+            first_rank = rank
+        if new:
+            dcg += 1.0 / math.log2(rank + 1)
+            found |= new
+    ideal = sum(1.0 / math.log2(r + 1) for r in range(1, min(len(expected), k) + 1))
+    return {
+        names[0]: 1.0 if found else 0.0,
+        names[1]: len(found) / len(expected),
+        names[2]: 1.0 / first_rank if first_rank else 0.0,
+        names[3]: dcg / ideal,
+    }
+
+
+_MARKER = re.compile(r"\[(\d{2} \d{3} \d{3}) ¶(\d+)\]")
+
+
+def answer_metrics(question: GoldQuestion, answer: Answer) -> dict[str, float | None]:
+    """Citation validity and recall, interventions, must-include, abstention, groundedness."""
+    shown = {(ref, h.number): h for h in answer.hits for ref in h.refs}
+    # Every paragraph the answer points at, by its citation list or by a marker in the text.
+    pointed = {(c.ref, c.paragraph) for c in answer.citations} | {
+        (ref, int(n)) for ref, n in _MARKER.findall(answer.text)
+    }
+    quotes_intact = all(
+        c.quote == shown[(c.ref, c.paragraph)].text
+        for c in answer.citations
+        if (c.ref, c.paragraph) in shown
+    )
+    validity = (
+        sum(1 for p in pointed if p in shown) / len(pointed) * (1.0 if quotes_intact else 0.0)
+        if pointed
+        else None
+    )
+
+    citation_recall: float | None = None
+    if question.expected and answer.answered:
+        cited = [
+            shown[(c.ref, c.paragraph)] for c in answer.citations if (c.ref, c.paragraph) in shown
+        ]
+        found = {
+            i
+            for hit in cited
+            for i, exp in enumerate(question.expected)
+            if matches(exp, hit.refs, hit.text)
+        }
+        citation_recall = len(found) / len(question.expected)
+
+    v = answer.verification
+    must = None
+    if question.answer_must_include:
+        text = _figure_text(answer.text)
+        must = sum(1 for m in question.answer_must_include if _figure_text(m) in text) / len(
+            question.answer_must_include
+        )
+    return {
+        "citation_validity": validity,
+        "citation_recall": citation_recall,
+        "citations": float(len(answer.citations)),
+        "interventions": float(v.dropped_citations + v.dropped_sentences + v.replaced_sentences),
+        "fell_back": 1.0 if v.fell_back_to_extractive else 0.0,
+        "must_include": must,
+        "abstained": 0.0 if answer.answered else 1.0,
+        "groundedness": groundedness(answer),
+    }
+
+
+def _figure_text(text: str) -> str:
+    return normalise_text(text).replace(",", "")
+
+
+def groundedness(answer: Answer) -> float | None:
+    """Mean over the answer's sentences of how much of each is supported by the paragraphs it
+    cites: the share of its content words found in them, and 0 if any figure is not there.
+    An uncited sentence scores 0. None for an abstention."""
+    if not answer.answered:
+        return None
+    quotes = {(c.ref, c.paragraph): c.quote for c in answer.citations}
+    scores: list[float] = []
+    for sentence in split_sentences(answer.text):
+        cited = [quotes.get((ref, int(n))) for ref, n in _MARKER.findall(sentence)]
+        source = " ".join(q for q in cited if q)
+        if not source:
+            scores.append(0.0)
+            continue
+        claim = _MARKER.sub(" ", sentence)
+        if not figures(claim) <= figures(source):
+            scores.append(0.0)
+            continue
+        words = content_words(claim)
+        stems = {w[:5] for w in content_words(source)}
+        scores.append(sum(1 for w in words if w[:5] in stems) / len(words) if words else 1.0)
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+# aggregation -----------------------------------------------------------------------------
+Row = dict[str, float | None]
+Aggregate = Callable[[Sequence[Row]], float | None]
+
+
+def mean_of(name: str) -> Aggregate:
+    def aggregate(rows: Sequence[Row]) -> float | None:
+        values = [r[name] for r in rows if r.get(name) is not None]
+        return sum(values) / len(values) if values else None  # type: ignore[arg-type]
+
+    return aggregate
+
+
+def abstention_precision(rows: Sequence[Row]) -> float | None:
+    """Of the questions the system declined, the share that were truly unanswerable."""
+    declined = [r for r in rows if r.get("abstained") == 1.0]
+    if not declined:
+        return None
+    return sum(1 for r in declined if r.get("unanswerable") == 1.0) / len(declined)
+
+
+def abstention_recall(rows: Sequence[Row]) -> float | None:
+    """Of the unanswerable questions, the share the system declined."""
+    unanswerable = [r for r in rows if r.get("unanswerable") == 1.0 and "abstained" in r]
+    if not unanswerable:
+        return None
+    return sum(1 for r in unanswerable if r.get("abstained") == 1.0) / len(unanswerable)
+
+
+def aggregators(k: int, with_answers: bool) -> dict[str, Aggregate]:
+    """Summary metric -> aggregate over per-question rows. Quality metrics only: these are
+    what a baseline comparison may gate on."""
+    found: dict[str, Aggregate] = {
+        name: mean_of(name) for name in (f"hit@{k}", f"recall@{k}", "mrr", f"ndcg@{k}")
+    }
+    if with_answers:
+        found.update(
+            {
+                "citation_validity": mean_of("citation_validity"),
+                "citation_recall": mean_of("citation_recall"),
+                "must_include": mean_of("must_include"),
+                "abstention_precision": abstention_precision,
+                "abstention_recall": abstention_recall,
+                "groundedness": mean_of("groundedness"),
+            }
+        )
+    return found
+
+
+# Lower is better for these; they are reported and diffed, never gated.
+COST_METRICS = ("interventions", "fell_back")
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)

@@ -1,0 +1,320 @@
+"""Run a gold set through our pipeline and the baselines, and record the run.
+
+A run is one JSON Lines file under `evals/runs/`: a `run` line (git commit, index
+fingerprint, model, prompt version, settings, gold file digest), one `question` line per
+system and question, and a `summary` line. Baseline comparison reads the same files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.answer import Assistant, Turn, join_follow_up
+from assistant.answer.relevance import is_relevant
+from assistant.evaluation.gold import GoldQuestion, file_digest, load_gold
+from assistant.evaluation.metrics import (
+    aggregators,
+    answer_metrics,
+    first_match,
+    percentile,
+    retrieval_metrics,
+)
+from assistant.evaluation.systems import SYSTEMS, as_item, make_systems
+from assistant.index import Index
+from assistant.settings import LLMBackend, Settings
+from assistant.types import Answer
+
+Progress = Callable[[int, int, str], None]
+PIPELINE = "pipeline"
+_STAGES = ("retrieval_s", "evidence_s", "first_token_s", "generation_s", "total_s")
+
+
+@dataclass
+class EvalRun:
+    header: dict[str, Any]
+    questions: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def k(self) -> int:
+        return int(self.header["k"])
+
+    @property
+    def with_answers(self) -> bool:
+        return self.header["mode"] != "retrieval-only"
+
+    def rows(self, system: str = PIPELINE) -> dict[str, dict[str, Any]]:
+        return {q["id"]: q for q in self.questions if q["system"] == system}
+
+    def write(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as f:
+            for line in [self.header, *self.questions, self.summary]:
+                f.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return path
+
+    @classmethod
+    def read(cls, path: Path) -> EvalRun:
+        from assistant.errors import InputError
+
+        if not path.is_file():
+            raise InputError(f"No eval run at {path}")
+        run: EvalRun | None = None
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                raise InputError(f"{path}:{number}: not a line of an eval run record") from None
+            kind = row.get("type")
+            if kind == "run":
+                run = cls(header=row)
+            elif run is None:
+                raise InputError(f"{path}: the first line must be the run header")
+            elif kind == "question":
+                run.questions.append(row)
+            elif kind == "summary":
+                run.summary = row
+        if run is None or not run.summary:
+            raise InputError(f"{path}: an incomplete eval run record (no header or summary)")
+        return run
+
+
+def run_eval(
+    settings: Settings,
+    gold_path: Path,
+    *,
+    k: int = 5,
+    llm: LLMBackend | None = None,
+    retrieval_only: bool = False,
+    systems: Sequence[str] = SYSTEMS,
+    progress: Progress | None = None,
+    index: Index | None = None,
+) -> EvalRun:
+    gold = load_gold(gold_path)
+    settings = settings.model_copy(
+        update={"retrieval": settings.retrieval.model_copy(update={"k": k})}
+    )
+    assistant = Assistant(settings, llm=llm, index=index)
+    index = assistant.index  # checks the fingerprint before anything runs
+    baselines = [s for s in make_systems(index, settings.retrieval, systems) if s.name != PIPELINE]
+    run = EvalRun(header=_header(settings, gold_path, gold, k, llm, retrieval_only, assistant))
+    total = len(gold) * (len(baselines) + (1 if PIPELINE in systems else 0))
+    done = 0
+
+    def tick(label: str) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total, label)
+
+    if PIPELINE in systems:
+        for question in gold:
+            run.questions.append(
+                _pipeline_row(assistant, question, k, with_answers=not retrieval_only)
+            )
+            tick(f"{PIPELINE} {question.id}")
+    for system in baselines:
+        for question in gold:
+            query = _standalone(question)
+            started = time.perf_counter()
+            items = system.search(query, question.filters, k)
+            elapsed = time.perf_counter() - started
+            row = _row(system.name, question, query, items, k)
+            row["timings"] = {"retrieval_s": round(elapsed, 4)}
+            run.questions.append(row)
+            tick(f"{system.name} {question.id}")
+    run.summary = summarise(run)
+    run.header["finished"] = _now()
+    return run
+
+
+def _standalone(question: GoldQuestion) -> str:
+    return (
+        join_follow_up(question.history[-1], question.question)
+        if question.history
+        else (question.question)
+    )
+
+
+def _pipeline_row(
+    assistant: Assistant, question: GoldQuestion, k: int, *, with_answers: bool
+) -> dict[str, Any]:
+    if with_answers:
+        history = [Turn(q, "") for q in question.history]
+        answer = assistant.ask(question.question, question.filters, history)
+        row = _row(
+            PIPELINE, question, answer.standalone_question, [as_item(h) for h in answer.hits], k
+        )
+        row["metrics"].update(answer_metrics(question, answer))
+        row["answer"] = _answer_record(answer)
+        row["timings"] = answer.timings
+        row["usage"] = answer.usage
+        return row
+    query = _standalone(question)
+    started = time.perf_counter()
+    hits = assistant.retrieve(query, question.filters, k)
+    elapsed = time.perf_counter() - started
+    row = _row(PIPELINE, question, query, [as_item(h) for h in hits], k)
+    # Without a model, abstention is the relevance gate's decision, which ask also uses.
+    relevant = bool(hits) and is_relevant(
+        query, hits, assistant.settings.retrieval.min_keyword_overlap
+    )
+    row["metrics"]["abstained"] = 0.0 if relevant else 1.0
+    row["timings"] = {"retrieval_s": round(elapsed, 4)}
+    return row
+
+
+def _row(system: str, question: GoldQuestion, query: str, items: list, k: int) -> dict[str, Any]:
+    metrics: dict[str, float | None] = retrieval_metrics(items, question.expected, k)
+    metrics["unanswerable"] = 0.0 if question.answerable else 1.0
+    return {
+        "type": "question",
+        "system": system,
+        "id": question.id,
+        "question": question.question,
+        "standalone": query,
+        "answerable": question.answerable,
+        "filters": question.filters.model_dump(mode="json", exclude_none=True),
+        "expected": [e.model_dump() for e in question.expected],
+        "retrieved": [
+            {
+                "refs": list(item.refs),
+                "paragraph": item.paragraph,
+                "section": item.section,
+                "text": item.text[:300],
+                "match": first_match(item, question.expected),
+            }
+            for item in items
+        ],
+        "metrics": metrics,
+    }
+
+
+def _answer_record(answer: Answer) -> dict[str, Any]:
+    return {
+        "text": answer.text,
+        "answered": answer.answered,
+        "citations": [
+            {"ref": c.ref, "paragraph": c.paragraph, "section": c.section} for c in answer.citations
+        ],
+        "verification": answer.verification.model_dump(mode="json"),
+        "model": answer.model,
+    }
+
+
+def summarise(run: EvalRun) -> dict[str, Any]:
+    by_system: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in run.questions:
+        by_system[row["system"]].append(row)
+    systems: dict[str, Any] = {}
+    for name, rows in by_system.items():
+        metric_rows = [r["metrics"] for r in rows]
+        with_answers = run.with_answers and name == PIPELINE
+        summary: dict[str, Any] = {
+            metric: _round(aggregate(metric_rows))
+            for metric, aggregate in aggregators(run.k, with_answers).items()
+        }
+        if name == PIPELINE and not with_answers:
+            summary.update(
+                {
+                    metric: _round(aggregate(metric_rows))
+                    for metric, aggregate in aggregators(run.k, True).items()
+                    if metric.startswith("abstention")
+                }
+            )
+        if with_answers:
+            for cost in ("interventions", "fell_back"):
+                summary[cost] = _round(sum(r.get(cost) or 0.0 for r in metric_rows))
+            summary["tokens"] = {
+                "prompt": sum(r.get("usage", {}).get("prompt_tokens", 0) for r in rows),
+                "completion": sum(r.get("usage", {}).get("completion_tokens", 0) for r in rows),
+            }
+        latency = {}
+        for stage in _STAGES:
+            values = [r["timings"][stage] for r in rows if stage in r.get("timings", {})]
+            if values:
+                latency[stage] = {
+                    "p50": _round(percentile(values, 0.5)),
+                    "p95": _round(percentile(values, 0.95)),
+                }
+        summary["latency"] = latency
+        summary["questions"] = len(rows)
+        systems[name] = summary
+    return {"type": "summary", "systems": systems}
+
+
+def default_run_path(runs_dir: Path, run: EvalRun) -> Path:
+    stamp = run.header["started"].replace(":", "").replace("-", "")[:15]
+    commit = (run.header["git"].get("commit") or "nogit")[:8]
+    return runs_dir / f"{stamp}-{commit}-{run.header['mode']}.jsonl"
+
+
+def _header(
+    settings: Settings,
+    gold_path: Path,
+    gold: list[GoldQuestion],
+    k: int,
+    llm: LLMBackend | None,
+    retrieval_only: bool,
+    assistant: Assistant,
+) -> dict[str, Any]:
+    index = assistant.index
+    stats = index.store.stats()
+    model = None if retrieval_only else assistant.backend.name
+    return {
+        "type": "run",
+        "started": _now(),
+        "git": _git_state(),
+        "gold": {"path": str(gold_path), "sha256": file_digest(gold_path), "questions": len(gold)},
+        "k": k,
+        "mode": "retrieval-only" if retrieval_only else (llm or settings.llm.backend),
+        "model": model,
+        "prompt_version": None if retrieval_only else assistant.answer_prompt.version,
+        "index": {
+            "dir": str(index.dir),
+            "fingerprint": index.stored_fingerprint(),
+            "decisions": stats["decisions"],
+            "paragraphs": stats["paragraphs"],
+        },
+        "settings": {
+            "retrieval": settings.retrieval.model_dump(mode="json"),
+            "embedding": settings.embedding.model_dump(mode="json"),
+            "llm": settings.llm.model_dump(
+                mode="json", include={"backend", "temperature", "max_tokens", "model"}
+            ),
+        },
+    }
+
+
+def _git_state() -> dict[str, Any]:
+    root = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit or None, "dirty": bool(dirty)}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

