@@ -15,4 +15,4 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 __version__ = "0.1.0"
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: ordinal payees named ("the second family")

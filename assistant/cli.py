@@ -303,6 +303,147 @@ def ask(
     )
 
 
+@app.command()
+@clear_errors
+def remedies(
+    category: Annotated[str | None, typer.Option(help='e.g. "Children\'s care services"')] = None,
+    subcategory: Annotated[str | None, typer.Option(help='e.g. "Fostering"')] = None,
+    outcome: Annotated[str | None, typer.Option(help="e.g. Upheld")] = None,
+    council: Annotated[str | None, typer.Option(help="A council's full name")] = None,
+    since: Annotated[str | None, typer.Option(help="Decided on or after (YYYY-MM-DD)")] = None,
+    until: Annotated[str | None, typer.Option(help="Decided on or before (YYYY-MM-DD)")] = None,
+    fault: Annotated[
+        str | None,
+        typer.Option(help='Only decisions whose findings match, e.g. "delay at stage two"'),
+    ] = None,
+    origin: Annotated[
+        str, typer.Option(help="any, ombudsman (asked for) or council (its own offer)")
+    ] = "any",
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Typical remedies: counts, payment amounts by purpose, and the paragraphs behind them."""
+    from assistant.index import Index
+    from assistant.remedies import RemedyView
+
+    if origin not in ("any", "ombudsman", "council"):
+        raise InputError(f"--origin must be any, ombudsman or council, not {origin!r}")
+    if fault is not None and not fault.strip():
+        raise InputError("--fault is empty: describe the fault, e.g. 'delay at stage two'")
+    filters = parse_filters(
+        category=category,
+        subcategory=subcategory,
+        outcome=outcome,
+        council=council,
+        since=since,
+        until=until,
+    )
+    settings = settings_for(index)
+    idx = Index(settings)
+    idx.check_fingerprint()
+    figures = RemedyView(idx, settings.retrieval).figures(filters, fault, origin)  # type: ignore[arg-type]
+    if as_json:
+        out.print_json(json.dumps(figures_json(figures)))
+        return
+    scope = f"{figures.considered} decision{'s' * (figures.considered != 1)} match"
+    if fault:
+        scope += f" the fault “{fault}”"
+    out.print(f"[bold]{scope}[/]; {figures.decisions} record remedies (joint decisions once).")
+    if figures.payments:
+        table = Table(title="Payments by purpose", show_lines=False)
+        for column in ("purpose", "payments", "decisions", "min", "median", "max", "where"):
+            table.add_column(
+                column,
+                justify="right"
+                if column in ("payments", "decisions", "min", "median", "max")
+                else "left",
+            )
+        for p in figures.payments:
+            amounts = p.amounts
+            summary = p.summarised and amounts
+            table.add_row(
+                p.purpose.value.replace("_", " "),
+                str(len(p.payments) + len(p.unstated)),
+                str(p.decisions),
+                f"£{amounts[0]:,.0f}" if amounts else "–",
+                f"£{p.median:,.0f}" if summary else ("too few" if amounts else "–"),
+                f"£{amounts[-1]:,.0f}" if amounts else "–",
+                "; ".join(
+                    f"{r.ref} ¶{r.remedy.paragraph} {r.describe_amount()}"
+                    for r in (*p.payments, *p.unstated)
+                ),
+            )
+        out.print(table)
+    if figures.actions:
+        table = Table(title="Other remedies")
+        table.add_column("remedy")
+        table.add_column("decisions", justify="right")
+        table.add_column("where")
+        for a in figures.actions:
+            table.add_row(
+                a.label,
+                str(a.decisions),
+                "; ".join(sorted({f"{r.ref} ¶{r.remedy.paragraph}" for r in a.records})),
+            )
+        out.print(table)
+    if not figures.records:
+        out.print(figures.summary_text())
+    out.print(
+        "[dim]Amounts are as stated in the decisions; a payment for several purposes counts "
+        "under each; a monthly payment counts at its stated total. Fewer than 3 decisions: "
+        "amounts are listed, not summarised.[/]"
+    )
+
+
+def figures_json(figures: Any) -> dict[str, Any]:
+    return {
+        "filters": figures.filters.model_dump(mode="json", exclude_none=True),
+        "fault": figures.fault,
+        "origin": figures.origin,
+        "decisions_matching": figures.considered,
+        "decisions_with_remedies": figures.decisions,
+        "payments": [
+            {
+                "purpose": p.purpose.value,
+                "payments": len(p.payments) + len(p.unstated),
+                "decisions": p.decisions,
+                "amounts": p.amounts,
+                "min": p.amounts[0] if p.amounts else None,
+                "median": p.median if p.summarised else None,
+                "max": p.amounts[-1] if p.amounts else None,
+                "too_few_for_summary": not p.summarised,
+                "where": [
+                    {"ref": r.ref, "paragraph": r.remedy.paragraph, "amount": r.value}
+                    for r in (*p.payments, *p.unstated)
+                ],
+            }
+            for p in figures.payments
+        ],
+        "other_remedies": [
+            {
+                "remedy": a.label,
+                "kind": a.kind.value,
+                "decisions": a.decisions,
+                "where": sorted({f"{r.ref} ¶{r.remedy.paragraph}" for r in a.records}),
+            }
+            for a in figures.actions
+        ],
+        "records": [
+            {
+                "ref": r.ref,
+                "refs": list(r.refs),
+                "council": r.council,
+                "category": r.category,
+                "outcome": r.outcome,
+                "date": r.date.isoformat() if r.date else None,
+                "url": r.url,
+                **r.remedy.model_dump(mode="json", exclude_none=True),
+            }
+            for r in figures.records
+        ],
+    }
+
+
 @app.command("eval")
 @clear_errors
 def eval_command(

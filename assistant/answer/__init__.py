@@ -17,6 +17,7 @@ from assistant.answer.relevance import is_relevant
 from assistant.answer.verify import verify
 from assistant.errors import InputError, LLMError
 from assistant.index import Index
+from assistant.index.store import paragraph_id
 from assistant.llm import ChatBackend, make_chat_backend
 from assistant.llm.fake import NO_ANSWER
 from assistant.prompts import load_prompt
@@ -193,12 +194,21 @@ class Assistant:
             notes=tuple(result.notes),
         )
         citations = tuple(citation(key, keyed[key][0]) for key in used)
+        text = render_keys(text, keyed)
+        figures_text = None
+        from assistant.remedies import is_remedies_question  # remedies imports this package
+
+        if not declined and is_remedies_question(standalone):
+            figures_text, extra = self.remedy_figures(standalone, hits, filters)
+            text = f"{text}\n\n{figures_text}"
+            cited = {(c.ref, c.paragraph) for c in citations}
+            citations += tuple(c for c in extra if (c.ref, c.paragraph) not in cited)
         timings["total_s"] = time.perf_counter() - started
         yield AnswerEvent(
             self._answer(
                 question,
                 standalone,
-                render_keys(text, keyed),
+                text,
                 citations,
                 hits,
                 not declined,
@@ -207,10 +217,46 @@ class Assistant:
                 usage,
                 filters,
                 raw,
+                figures_text,
             )
         )
 
     # steps -----------------------------------------------------------------------
+    def remedy_figures(
+        self, question: str, hits: Sequence[RetrievedParagraph], filters: SearchFilters
+    ) -> tuple[str, tuple[Citation, ...]]:
+        """Computed remedy figures for a 'what is typical' question, over the decisions the
+        evidence comes from and those whose findings match the question's fault."""
+        from assistant.remedies import RemedyView, fault_in
+
+        view = RemedyView(self.index, self.settings.retrieval)
+        refs = {ref for hit in hits for ref in hit.refs}
+        fault = fault_in(question)
+        if fault:
+            refs |= view.fault_refs(fault, filters)
+        found = view.figures(filters, refs=refs)
+        paragraphs = self.index.store.paragraphs_by_id(
+            sorted({paragraph_id(r.ref, r.remedy.paragraph) for r in found.records})
+        )
+        citations = []
+        for record in found.records:
+            stored = paragraphs.get(paragraph_id(record.ref, record.remedy.paragraph))
+            if stored and all(
+                (c.ref, c.paragraph) != (record.ref, record.remedy.paragraph) for c in citations
+            ):
+                citations.append(
+                    Citation(
+                        key=f"F{len(citations) + 1}",
+                        ref=record.ref,
+                        paragraph=record.remedy.paragraph,
+                        section=stored.section,
+                        quote=stored.text,
+                        url=record.url,
+                    )
+                )
+        return found.summary_text(), tuple(citations)
+
+
     def condense(self, question: str, history: Sequence[Turn], timings: dict[str, float]) -> str:
         """A follow-up question made standalone, so retrieval sees what it refers to."""
         if not history:
@@ -249,6 +295,7 @@ class Assistant:
         usage: dict[str, int],
         filters: SearchFilters,
         model_output: str = "",
+        figures: str | None = None,
     ) -> Answer:
         return Answer(
             question=question,
@@ -264,6 +311,7 @@ class Assistant:
             usage=usage,
             filters=filters,
             model_output=model_output,
+            figures=figures,
         )
 
     def _model_name_if_known(self) -> str:

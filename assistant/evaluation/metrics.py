@@ -67,6 +67,9 @@ _MARKER = re.compile(r"\[(\d{2} \d{3} \d{3}) ¶(\d+)\]")
 def answer_metrics(question: GoldQuestion, answer: Answer) -> dict[str, float | None]:
     """Citation validity and recall, interventions, must-include, abstention, groundedness."""
     shown = {(ref, h.number): h for h in answer.hits for ref in h.refs}
+    # Remedy figures are computed, not generated: their citations (keys F1..) point at the
+    # remedy paragraphs themselves, so they count as shown with their own quotes.
+    computed = {(c.ref, c.paragraph): c for c in answer.citations if c.key.startswith("F")}
     # Every paragraph the answer points at, by its citation list or by a marker in the text.
     pointed = {(c.ref, c.paragraph) for c in answer.citations} | {
         (ref, int(n)) for ref, n in _MARKER.findall(answer.text)
@@ -74,10 +77,12 @@ def answer_metrics(question: GoldQuestion, answer: Answer) -> dict[str, float | 
     quotes_intact = all(
         c.quote == shown[(c.ref, c.paragraph)].text
         for c in answer.citations
-        if (c.ref, c.paragraph) in shown
+        if (c.ref, c.paragraph) in shown and not c.key.startswith("F")
     )
     validity = (
-        sum(1 for p in pointed if p in shown) / len(pointed) * (1.0 if quotes_intact else 0.0)
+        sum(1 for p in pointed if p in shown or p in computed)
+        / len(pointed)
+        * (1.0 if quotes_intact else 0.0)
         if pointed
         else None
     )
@@ -111,7 +116,17 @@ def answer_metrics(question: GoldQuestion, answer: Answer) -> dict[str, float | 
         "must_include": must,
         "abstained": 0.0 if answer.answered else 1.0,
         "groundedness": groundedness(answer),
+        "figures_supported": figures_supported(answer),
     }
+
+
+def figures_supported(answer: Answer) -> float | None:
+    """1.0 when every amount in the computed remedy figures is stated in a cited paragraph."""
+    if not answer.figures:
+        return None
+    stated = {f.split("/")[0] for c in answer.citations for f in figures(c.quote)}
+    amounts = {f for f in figures(answer.figures) if f.startswith("£")}
+    return 1.0 if amounts <= stated else 0.0
 
 
 def _figure_text(text: str) -> str:
@@ -121,12 +136,14 @@ def _figure_text(text: str) -> str:
 def groundedness(answer: Answer) -> float | None:
     """Mean over the answer's sentences of how much of each is supported by the paragraphs it
     cites: the share of its content words found in them, and 0 if any figure is not there.
-    An uncited sentence scores 0. None for an abstention."""
+    An uncited sentence scores 0; computed remedy figures are not the model's and are
+    checked by `figures_supported` instead. None for an abstention."""
     if not answer.answered:
         return None
     quotes = {(c.ref, c.paragraph): c.quote for c in answer.citations}
     scores: list[float] = []
-    for sentence in split_sentences(answer.text):
+    generated = answer.text.replace(answer.figures, "") if answer.figures else answer.text
+    for sentence in split_sentences(generated):
         cited = [quotes.get((ref, int(n))) for ref, n in _MARKER.findall(sentence)]
         source = " ".join(q for q in cited if q)
         if not source:
@@ -186,6 +203,7 @@ def aggregators(k: int, with_answers: bool) -> dict[str, Aggregate]:
                 "abstention_precision": abstention_precision,
                 "abstention_recall": abstention_recall,
                 "groundedness": mean_of("groundedness"),
+                "figures_supported": mean_of("figures_supported"),
             }
         )
     return found

@@ -25,7 +25,7 @@ from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: decision context indexed with each paragraph
+SCHEMA_VERSION = 3  # 2: decision context indexed with each paragraph; 3: remedies table
 
 
 class Index:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.types import Decision, SearchFilters
+from assistant.types import Decision, Remedy, SearchFilters
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,6 +51,13 @@ CREATE TABLE IF NOT EXISTS paragraphs (
 );
 CREATE INDEX IF NOT EXISTS paragraphs_ref ON paragraphs(ref);
 CREATE INDEX IF NOT EXISTS paragraphs_hash ON paragraphs(text_hash);
+CREATE TABLE IF NOT EXISTS remedies (
+    ref TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    paragraph INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (ref, position)
+);
 """
 
 # A joint decision's members share almost all their text; a paragraph hash found in more
@@ -180,6 +187,14 @@ class Store:
         with self._tx() as conn:
             for decision, digest in items:
                 conn.execute("DELETE FROM paragraphs WHERE ref = ?", (decision.ref,))
+                conn.execute("DELETE FROM remedies WHERE ref = ?", (decision.ref,))
+                conn.executemany(
+                    "INSERT INTO remedies(ref, position, paragraph, body) VALUES(?, ?, ?, ?)",
+                    [
+                        (decision.ref, i, r.paragraph, r.model_dump_json())
+                        for i, r in enumerate(decision.remedies)
+                    ],
+                )
                 conn.executemany(
                     "INSERT INTO paragraphs(id, ref, number, section, subsection, text, "
                     "text_hash) VALUES(?, ?, ?, ?, ?, ?, ?)",
@@ -220,6 +235,7 @@ class Store:
     def clear(self) -> None:
         with self._tx() as conn:
             conn.execute("DELETE FROM paragraphs")
+            conn.execute("DELETE FROM remedies")
             conn.execute("DELETE FROM decisions")
             self._bump_generation(conn)
 
@@ -322,6 +338,35 @@ class Store:
                 grouped.setdefault(ref, []).append(member)
             result.update({ref: tuple(members) for ref, members in grouped.items()})
         return result
+
+    def remedies(
+        self, filters: SearchFilters, refs: Iterable[str] | None = None
+    ) -> Iterator[tuple[str, str, Remedy]]:
+        """(ref, group id, remedy) for complete decisions passing the filters (and in `refs`)."""
+        clauses, args = filters_sql(filters, "d")
+        where = " AND ".join(["d.state = 'complete'", *clauses])
+        sql = (
+            "SELECT r.ref, COALESCE(d.group_id, r.ref), r.body FROM remedies r "
+            f"JOIN decisions d ON d.ref = r.ref WHERE {where}"
+        )
+        if refs is None:
+            for ref, group, body in self.conn.execute(sql + " ORDER BY r.ref, r.position", args):
+                yield ref, group, Remedy.model_validate_json(body)
+            return
+        for chunk in _chunks(sorted(set(refs)), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                sql + f" AND r.ref IN ({marks}) ORDER BY r.ref, r.position", [*args, *chunk]
+            )
+            for ref, group, body in rows:
+                yield ref, group, Remedy.model_validate_json(body)
+
+    def count_groups(self, filters: SearchFilters) -> int:
+        """Complete decisions passing the filters, a joint decision counted once."""
+        clauses, args = filters_sql(filters)
+        where = " AND ".join(["state = 'complete'", *clauses])
+        sql = f"SELECT COUNT(DISTINCT COALESCE(group_id, ref)) FROM decisions WHERE {where}"
+        return int(self.conn.execute(sql, args).fetchone()[0])
 
     def group_of(self, refs: Iterable[str]) -> dict[str, str]:
         result: dict[str, str] = {}
@@ -430,22 +475,23 @@ class Store:
         self.set_meta(key, json.dumps(value, sort_keys=True))
 
 
-def filters_sql(filters: SearchFilters) -> tuple[list[str], list[object]]:
+def filters_sql(filters: SearchFilters, table: str = "") -> tuple[list[str], list[object]]:
+    t = f"{table}." if table else ""
     clauses: list[str] = []
     args: list[object] = []
     for column in ("category", "subcategory", "outcome", "council"):
         value = getattr(filters, column)
         if value:
-            clauses.append(f"lower({column}) = lower(?)")
+            clauses.append(f"lower({t}{column}) = lower(?)")
             args.append(value)
     if filters.ref:
-        clauses.append("ref = ?")
+        clauses.append(f"{t}ref = ?")
         args.append(filters.ref)
     if filters.date_from:
-        clauses.append("date_num >= ?")
+        clauses.append(f"{t}date_num >= ?")
         args.append(date_number(filters.date_from))
     if filters.date_to:
-        clauses.append("date_num > 0 AND date_num <= ?")
+        clauses.append(f"{t}date_num > 0 AND {t}date_num <= ?")
         args.append(date_number(filters.date_to))
     return clauses, args
 

@@ -106,20 +106,28 @@ class VectorStore:
         ids: Sequence[str] | None = None,
         where: dict[str, Any] | None = None,
     ) -> list[VectorHit]:
-        total = self.count()
-        if total == 0:
-            return []
+        from chromadb.errors import NotFoundError
+
         kwargs: dict[str, Any] = {}
         if ids is not None:
             kwargs["ids"] = list(ids)
         if where:
             kwargs["where"] = where
-        result = self.collection.query(
-            query_embeddings=[embedding],
-            n_results=min(n, total),
-            include=["distances", "documents", "metadatas"],
-            **kwargs,
-        )
+        try:
+            total = self.count()
+            if total == 0:
+                return []
+            result = self.collection.query(
+                query_embeddings=[embedding],
+                n_results=min(n, total),
+                include=["distances", "documents", "metadatas"],
+                **kwargs,
+            )
+        except NotFoundError:
+            raise IndexStateError(
+                f"The vector collection {self.name!r} was removed, most likely because another "
+                "process rebuilt the index while this one was reading it. Start again."
+            ) from None
         return [
             VectorHit(id=i, distance=float(d), document=doc or "", metadata=dict(meta or {}))
             for i, d, doc, meta in zip(

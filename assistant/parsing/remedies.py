@@ -243,7 +243,32 @@ def _payments(paragraph: int, item: str, deadline: str | None, origin: str) -> l
                 origin=origin,
             )
         )
-    return payments
+    return _name_ordinal_payees(payments)
+
+
+_BARE_ORDINAL = re.compile(r"^(?:the )?(first|second|third|fourth|fifth|sixth)$", re.IGNORECASE)
+
+
+def _name_ordinal_payees(payments: list[Remedy]) -> list[Remedy]:
+    """ "the first family £300, the second £100 ... and fourth £500": each is a family."""
+    nouns = [
+        m.group(1)
+        for p in payments
+        if p.payee
+        and (
+            m := re.match(
+                r"^(?:the )?(?:first|second|third|fourth|fifth|sixth) (\w+)$", p.payee, re.I
+            )
+        )
+    ]
+    if not nouns:
+        return payments
+    return [
+        p.model_copy(update={"payee": f"the {m.group(1).lower()} {nouns[0]}"})
+        if p.payee and (m := _BARE_ORDINAL.match(p.payee))
+        else p
+        for p in payments
+    ]
 
 
 def _purpose_clause(item: str, matches: list[re.Match[str]], index: int) -> str:
