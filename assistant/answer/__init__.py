@@ -256,7 +256,6 @@ class Assistant:
                 )
         return found.summary_text(), tuple(citations)
 
-
     def condense(self, question: str, history: Sequence[Turn], timings: dict[str, float]) -> str:
         """A follow-up question made standalone, so retrieval sees what it refers to."""
         if not history:

@@ -361,6 +361,16 @@ class Store:
             for ref, group, body in rows:
                 yield ref, group, Remedy.model_validate_json(body)
 
+    def distinct(self, column: str) -> list[str]:
+        """The values a filter can take: distinct categories, subcategories, outcomes, councils."""
+        if column not in ("category", "subcategory", "outcome", "council"):
+            raise ValueError(f"not a filter column: {column}")
+        rows = self.conn.execute(
+            f"SELECT DISTINCT {column} FROM decisions WHERE state = 'complete' "
+            f"AND {column} IS NOT NULL ORDER BY {column}"
+        )
+        return [r[0] for r in rows]
+
     def count_groups(self, filters: SearchFilters) -> int:
         """Complete decisions passing the filters, a joint decision counted once."""
         clauses, args = filters_sql(filters)

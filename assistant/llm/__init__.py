@@ -38,7 +38,11 @@ class ChatBackend:
 def make_chat_backend(settings: LLMSettings, backend: LLMBackend | None = None) -> ChatBackend:
     chosen = backend or settings.backend
     if chosen == "fake":
-        return ChatBackend(ExtractiveFakeChatModel(), "fake-extractive", "fake")
+        return ChatBackend(
+            ExtractiveFakeChatModel(token_delay_s=settings.fake_token_delay_s),
+            "fake-extractive",
+            "fake",
+        )
     if chosen == "local":
         server = LocalServer.shared(settings)
         model = _openai_compatible(

@@ -8,6 +8,7 @@ prompt it says the decisions do not answer the question.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +36,8 @@ def extractive_reply(prompt: str, sentences: int = 2) -> str:
 
 
 class ExtractiveFakeChatModel(BaseChatModel):
+    token_delay_s: float = 0.0
+
     @property
     def _llm_type(self) -> str:
         return "fake-extractive"
@@ -58,4 +61,6 @@ class ExtractiveFakeChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         reply = extractive_reply(str(messages[-1].content))
         for token in re.findall(r"\S+\s*", reply):
+            if self.token_delay_s:
+                time.sleep(self.token_delay_s)
             yield ChatGenerationChunk(message=AIMessageChunk(content=token))
