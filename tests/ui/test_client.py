@@ -58,3 +58,16 @@ def test_a_slow_answer_does_not_block_another_users_search(app_url: str) -> None
     assert not job.done(), "the slow answer finished first: the test proves nothing"
     answer = job.result(timeout=120)
     assert answer["answered"]
+
+
+def test_draft_endpoint_returns_a_cited_draft_and_a_docx(client: Client) -> None:
+    complaint = (
+        "I asked the council to escalate my complaint to stage two. The council refused to "
+        "take it to stage two, so I never got an independent investigation."
+    )
+    status, markdown, docx_file = client.predict(
+        complaint, None, "", "2", "council", api_name="/draft"
+    )
+    assert "Drafted with fake-extractive" in status
+    assert "## Draft letter" in markdown and "[20 008 394 ¶28]" in markdown
+    assert str(docx_file).endswith(".docx")

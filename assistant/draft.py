@@ -1,0 +1,440 @@
+"""Draft a complaint response grounded in what the Ombudsman decided before.
+
+The draft's structure is built by code, not by the model: the issues the complaint raises,
+for each the precedent (quoted, cited) and how the Ombudsman treated it, the procedure
+position, the remedies the precedent suggests (computed figures, cited), then the letter.
+The model only writes the letter's body, from the precedent it is shown; that body passes
+the same verification as `ask`. The complaint is data: it is fenced in the prompt, text in it
+addressed to an assistant is set aside, and it cannot add sections or citations.
+Complaint text is not logged unless `log_drafts` is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from assistant.answer import Assistant, build_context, citation, extractive_answer, render_keys
+from assistant.answer.relevance import content_words, is_relevant
+from assistant.answer.verify import split_sentences, verify
+from assistant.errors import InputError, LLMError
+from assistant.export import ATTRIBUTION, FootnotedDocument
+from assistant.prompts import load_prompt
+from assistant.types import Citation, RetrievedParagraph, SearchFilters, Verification
+
+log = logging.getLogger(__name__)
+
+Audience = Literal["council", "complainant"]
+MAX_COMPLAINT_CHARS = 20_000
+MAX_ISSUES = 5
+PRECEDENTS_PER_ISSUE = 2
+_GRIEVANCE = re.compile(
+    r"\b(fail\w*|refus\w*|delay\w*|did ?n[o']t|not|never|without|wrong\w*|poor\w*|late|"
+    r"ignor\w*|unhappy|complain\w*|lost|missed|stopp\w*|removed|inaccurate|unfair\w*|"
+    r"no (one|response|reply|support|contact))\b",
+    re.IGNORECASE,
+)
+# Text addressed to an AI assistant inside the complaint: data, never an instruction.
+_ADDRESSED_TO_ASSISTANT = re.compile(
+    r"\b(ignore (all |any )?(the )?(previous|prior|above) (instructions|prompts?)|system prompt|"
+    r"you are (now )?(an?|the) (ai|assistant|model)|as an ai|disregard (the|your) (rules|"
+    r"instructions)|new instructions?|prompt injection)\b",
+    re.IGNORECASE,
+)
+_PREAMBLE = re.compile(r"^(I am|I'm|We are|we're) writing\b", re.IGNORECASE)
+_REMEDY_SECTIONS = {"agreed action", "recommendations", "final decision"}
+_TREATMENT = {
+    "upheld": "The Ombudsman investigated and found fault",
+    "not upheld": "The Ombudsman found no fault, or did not continue",
+    "closed after initial enquiries": "The Ombudsman decided not to investigate",
+}
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Precedent(_Value):
+    citation: Citation
+    council: str | None
+    outcome: str | None
+    treatment: str
+
+
+class DraftIssue(_Value):
+    heading: str
+    complaint_words: str
+    precedents: tuple[Precedent, ...]
+
+
+class Draft(_Value):
+    audience: Audience
+    stage: int | None
+    issues: tuple[DraftIssue, ...]
+    procedure: str
+    procedure_citations: tuple[Citation, ...]
+    remedies: str
+    letter: str
+    citations: tuple[Citation, ...]
+    verification: Verification
+    set_aside: tuple[str, ...]
+    timings: dict[str, float]
+    model: str
+    prompt_version: str
+
+
+AUDIENCES = {
+    "council": "the council replying to the complainant",
+    "complainant": "the complainant or advocate writing to the council",
+}
+SECTIONS = (
+    "Issues and precedent",
+    "Procedure position",
+    "Remedies in similar cases",
+    "Draft letter",
+)
+
+
+def read_text_file(path: Path, max_bytes: int, what: str = "complaint") -> str:
+    """The text of a .txt, .md or .docx file, with a clear message for anything else."""
+    if not path.is_file():
+        raise InputError(f"No {what} file at {path}")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(
+            f"The {what} file {path} is {size:,} bytes; the limit is {max_bytes:,} "
+            "(set LGSCO_UI__MAX_UPLOAD_BYTES to change it)."
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        try:
+            import docx
+
+            document = docx.Document(str(path))
+        except Exception as exc:
+            raise InputError(f"{path} is not a readable Word document: {exc}") from None
+        return "\n".join(p.text for p in document.paragraphs)
+    if suffix in {".txt", ".md", ""}:
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{path} is not UTF-8 text") from None
+    raise InputError(f"{path}: give the {what} as a .txt, .md or .docx file")
+
+
+def split_issues(complaint: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(heading, the complaint's sentence) for each issue raised, and any sentences set
+    aside because they address an assistant rather than the council."""
+    issues: list[tuple[str, str]] = []
+    set_aside: list[str] = []
+    seen: set[frozenset[str]] = set()
+    for sentence in split_sentences(re.sub(r"\s+", " ", complaint)):
+        if _ADDRESSED_TO_ASSISTANT.search(sentence):
+            set_aside.append(sentence)
+            continue
+        if (
+            not _GRIEVANCE.search(sentence)
+            or len(content_words(sentence)) < 3
+            or _PREAMBLE.match(sentence)
+        ):
+            continue
+        key = frozenset(content_words(sentence)[:6])
+        if key in seen:
+            continue
+        seen.add(key)
+        issues.append((_heading(sentence), sentence))
+    return issues, set_aside
+
+
+def _heading(sentence: str) -> str:
+    clause = re.split(r"[,;:]| because | which | and then ", sentence, maxsplit=1)[0]
+    clause = re.sub(
+        r"^(I|we|my \w+|our \w+) (also )?(complain|am complaining|feel|think|believe)"
+        r"( that)? ",
+        "",
+        clause,
+        flags=re.IGNORECASE,
+    )
+    words = clause.strip(" .").split()
+    heading = " ".join(words[:10]) + ("…" if len(words) > 10 else "")
+    return heading[:1].upper() + heading[1:]
+
+
+class Drafter:
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.settings = assistant.settings
+
+    def draft(
+        self,
+        complaint: str,
+        *,
+        council_response: str | None = None,
+        stage: int | None = None,
+        audience: Audience = "council",
+        filters: SearchFilters | None = None,
+    ) -> Draft:
+        started = time.perf_counter()
+        complaint = (complaint or "").strip()
+        if not complaint:
+            raise InputError("The complaint is empty: describe what the complaint is about.")
+        if len(complaint) > MAX_COMPLAINT_CHARS:
+            raise InputError(
+                f"The complaint is {len(complaint):,} characters; the limit is "
+                f"{MAX_COMPLAINT_CHARS:,}. Summarise it, or give the main points."
+            )
+        if stage not in (None, 1, 2, 3):
+            raise InputError(f"The stage must be 1, 2 or 3, not {stage}")
+        filters = filters or SearchFilters()
+        digest = hashlib.sha256(complaint.encode()).hexdigest()[:12]
+        if self.settings.log_drafts:
+            log.info("draft for complaint %s: %s", digest, complaint)
+        else:
+            log.info(
+                "draft for complaint %s (%d characters; text not logged)", digest, len(complaint)
+            )
+
+        issue_texts, set_aside = split_issues(complaint)
+        if not issue_texts:
+            issue_texts = [(_heading(complaint[:200]), complaint[:600])]
+        retriever = self.assistant.retriever
+        min_overlap = self.settings.retrieval.min_keyword_overlap
+        issues: list[DraftIssue] = []
+        shown: list[RetrievedParagraph] = []
+        for heading, words in issue_texts:
+            hits = retriever.search(words, filters, self.settings.retrieval.k)
+            relevant = [h for h in hits if is_relevant(words, [h], min_overlap)][
+                :PRECEDENTS_PER_ISSUE
+            ]
+            issues.append(
+                DraftIssue(
+                    heading=heading,
+                    complaint_words=words,
+                    precedents=tuple(self._precedent(h) for h in relevant),
+                )
+            )
+            shown.extend(h for h in relevant if h not in shown)
+
+        procedure, procedure_citations = self._procedure(stage, complaint, filters)
+        remedies_text, remedy_citations = (
+            self.assistant.remedy_figures(" ".join(w for _, w in issue_texts), shown, filters)
+            if shown
+            else ("No precedent was close enough to suggest remedies.", ())
+        )
+
+        letter, verification, model_name, keyed = self._letter(
+            complaint, council_response, stage, audience, shown
+        )
+        citations: list[Citation] = []
+        for c in (
+            *(p.citation for i in issues for p in i.precedents),
+            *procedure_citations,
+            *remedy_citations,
+            *(citation(k, keyed[k][0]) for k in keyed),
+        ):
+            if all((c.ref, c.paragraph) != (x.ref, x.paragraph) for x in citations):
+                citations.append(c)
+        return Draft(
+            audience=audience,
+            stage=stage,
+            issues=tuple(issues),
+            procedure=procedure,
+            procedure_citations=procedure_citations,
+            remedies=remedies_text,
+            letter=letter,
+            citations=tuple(citations),
+            verification=verification,
+            set_aside=tuple(set_aside),
+            timings={"total_s": round(time.perf_counter() - started, 3)},
+            model=model_name,
+            prompt_version=load_prompt(self.settings.prompts_dir, "draft").version,
+        )
+
+    def _precedent(self, hit: RetrievedParagraph) -> Precedent:
+        outcome = (hit.outcome or "").lower()
+        treatment = next(
+            (text for key, text in _TREATMENT.items() if outcome.startswith(key)),
+            "The decision page does not state its outcome",
+        )
+        return Precedent(
+            citation=citation("", hit),
+            council=hit.council,
+            outcome=hit.outcome,
+            treatment=treatment,
+        )
+
+    def _procedure(
+        self, stage: int | None, complaint: str, filters: SearchFilters
+    ) -> tuple[str, tuple[Citation, ...]]:
+        where = f"stage {stage}" if stage else "an unstated stage"
+        query = (
+            "statutory three-stage children's complaints procedure escalate to stage two "
+            f"independent investigation {where}"
+        )
+        hits = [
+            h
+            for h in self.assistant.retriever.search(query, SearchFilters(), 8)
+            if "stage" in h.text.lower() and h.section.lower() not in _REMEDY_SECTIONS
+        ][:3]
+        escalation_refused = bool(
+            re.search(
+                r"\b(refus\w*|would ?n[o']t|won't|declin\w*)\b[^.]{0,60}\bstage (two|2)",
+                complaint,
+                re.IGNORECASE,
+            )
+        )
+        lines = [f"The complaint is at {where} of the statutory children's complaints procedure."]
+        if escalation_refused:
+            lines.append("The complaint says an escalation to stage two was refused.")
+        for hit in hits:
+            lines.append(f"{_sentence_about(hit.text, 'stage')} [{hit.ref} ¶{hit.number}]")
+        return " ".join(lines), tuple(citation("", h) for h in hits)
+
+    def _letter(
+        self,
+        complaint: str,
+        council_response: str | None,
+        stage: int | None,
+        audience: Audience,
+        shown: list[RetrievedParagraph],
+    ) -> tuple[str, Verification, str, dict]:
+        if not shown:
+            return (
+                "The decisions in the index do not contain precedent close enough to this "
+                "complaint, so no letter is drafted from them.",
+                Verification(),
+                "none",
+                {},
+            )
+        context, keyed = build_context(shown)
+        prompt = load_prompt(self.settings.prompts_dir, "draft")
+        audience_text = (
+            "from the council replying to the complainant"
+            if audience == "council"
+            else "from the complainant or their advocate to the council"
+        )
+        complaint_block = complaint + (
+            f"\n\nThe council's earlier response:\n{council_response.strip()}"
+            if council_response and council_response.strip()
+            else ""
+        )
+        messages = prompt.template().format_messages(
+            context=context,
+            complaint=complaint_block,
+            stage=stage or "not stated",
+            audience_text=audience_text,
+        )
+        backend = self.assistant.backend
+        try:
+            raw = str(backend.model.invoke(messages).content)
+        except Exception as exc:
+            raise LLMError(f"The language model ({backend.name}) failed: {exc}") from exc
+        texts = {key: keyed[key][1] for key in keyed}
+        result = verify(raw, texts)
+        fell_back = not result.cited_keys
+        body, used = extractive_answer(keyed) if fell_back else (result.text, result.cited_keys)
+        verification = Verification(
+            dropped_citations=result.dropped_citations,
+            dropped_sentences=result.dropped_sentences,
+            replaced_sentences=result.replaced_sentences,
+            uncited_sentences=result.uncited_sentences,
+            fell_back_to_extractive=fell_back,
+            notes=tuple(result.notes),
+        )
+        greeting, closing = (
+            ("Dear [complainant's name],", "Yours sincerely,\n[Name], Complaints Manager")
+            if audience == "council"
+            else ("Dear Complaints Manager,", "Yours faithfully,\n[Name]")
+        )
+        letter = f"{greeting}\n\n{render_keys(body, keyed)}\n\n{closing}"
+        return letter, verification, backend.name, {k: keyed[k] for k in used}
+
+
+def _sentence_about(text: str, word: str) -> str:
+    """The paragraph's first sentence mentioning `word`, in its own words."""
+    sentences = split_sentences(text.split("\n", 1)[0])
+    chosen = next((s for s in sentences if word in s.lower()), sentences[0] if sentences else text)
+    return chosen.rstrip(":")
+
+
+def draft_markdown(draft: Draft) -> str:
+    lines = [
+        "# Draft complaint response",
+        "",
+        f"*For: {AUDIENCES[draft.audience]} · stage: {draft.stage or 'not stated'} · "
+        f"model: {draft.model} · prompt {draft.prompt_version}*",
+        "",
+        f"## {SECTIONS[0]}",
+        "",
+    ]
+    for n, issue in enumerate(draft.issues, start=1):
+        lines += [f"### {n}. {issue.heading}", "", f"> {issue.complaint_words}", ""]
+        if not issue.precedents:
+            lines += ["No decision in the index is close enough to this issue.", ""]
+        for p in issue.precedents:
+            quote = " ".join(p.citation.quote.split())
+            quote = quote if len(quote) <= 500 else quote[:500] + "…"
+            lines.append(
+                f"- {p.treatment} in {p.citation.ref} ({p.council or 'council not stated'}, "
+                f"{p.outcome or 'outcome not stated'}): “{quote}” "
+                f"[{p.citation.ref} ¶{p.citation.paragraph}]"
+            )
+        lines.append("")
+    lines += [
+        f"## {SECTIONS[1]}",
+        "",
+        draft.procedure,
+        "",
+        f"## {SECTIONS[2]}",
+        "",
+        draft.remedies,
+        "",
+    ]
+    lines += [f"## {SECTIONS[3]}", "", draft.letter, ""]
+    if draft.set_aside:
+        lines += [
+            "*Set aside: the complaint contains text addressed to an assistant, which was "
+            "treated as part of the complaint and not followed.*",
+            "",
+        ]
+    lines += ["## Citations", ""]
+    for c in draft.citations:
+        lines.append(f"- [{c.ref} ¶{c.paragraph}]({c.url}) ({c.section})")
+    lines += ["", f"*{ATTRIBUTION}*"]
+    return "\n".join(lines) + "\n"
+
+
+def draft_docx(draft: Draft, path: Path) -> Path:
+    doc = FootnotedDocument(draft.citations)
+    doc.heading("Draft complaint response", 0)
+    doc.heading(SECTIONS[0], 1)
+    for n, issue in enumerate(draft.issues, start=1):
+        doc.heading(f"{n}. {issue.heading}", 2)
+        doc.paragraph(f"The complaint: “{issue.complaint_words}”")
+        if not issue.precedents:
+            doc.paragraph("No decision in the index is close enough to this issue.")
+        for p in issue.precedents:
+            doc.paragraph(
+                f"{p.treatment} in decision {p.citation.ref} ({p.outcome or 'outcome not stated'}) "
+                f"[{p.citation.ref} ¶{p.citation.paragraph}]",
+                style="List Bullet",
+            )
+    doc.heading(SECTIONS[1], 1)
+    doc.paragraph(draft.procedure)
+    doc.heading(SECTIONS[2], 1)
+    for line in draft.remedies.split("\n"):
+        doc.paragraph(
+            line.removeprefix("- "), style="List Bullet" if line.startswith("- ") else None
+        )
+    doc.heading(SECTIONS[3], 1)
+    for block in draft.letter.split("\n"):
+        if block.strip():
+            doc.paragraph(block)
+    doc.paragraph(ATTRIBUTION)
+    return doc.save(path)
