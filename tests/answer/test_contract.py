@@ -37,6 +37,11 @@ def assistant_with(index: Index, *replies: str) -> Assistant:
     return Assistant(index.settings, backend=scripted(*replies), index=index)
 
 
+def model_citations(answer) -> list:
+    """The model's citations; a typical-remedies question also gets computed ones (F1..)."""
+    return [c for c in answer.citations if c.key.startswith("P")]
+
+
 def key_of(answer, ref: str, number: int) -> str:
     for i, hit in enumerate(answer.hits, start=1):
         if hit.ref == ref and hit.number == number:
@@ -53,7 +58,7 @@ def test_valid_answer_keeps_its_citations(built_index: Index) -> None:
     ).ask(QUESTION)
     assert answer.answered
     assert "[24 017 708 ¶8]" in answer.text
-    [citation] = answer.citations
+    [citation] = model_citations(answer)
     assert (citation.ref, citation.paragraph, citation.section) == (
         "24 017 708",
         8,
@@ -71,7 +76,7 @@ def test_keys_the_model_was_not_given_are_stripped_and_counted(built_index: Inde
     ).ask(QUESTION)
     assert answer.verification.dropped_citations == 2
     assert "P42" not in answer.text and "P99" not in answer.text
-    assert all(c.key == "P1" for c in answer.citations)
+    assert all(c.key == "P1" for c in model_citations(answer))
 
 
 def test_the_per_month_trap_is_caught(built_index: Index) -> None:
@@ -100,7 +105,7 @@ def test_a_figure_cited_to_the_wrong_paragraph_is_replaced_by_the_right_words(
     )
     assert answer.verification.replaced_sentences == 1
     assert "“Make a payment of £50 for each month" in answer.text
-    assert [(c.ref, c.paragraph) for c in answer.citations] == [("24 017 708", 8)]
+    assert [(c.ref, c.paragraph) for c in model_citations(answer)] == [("24 017 708", 8)]
 
 
 def test_unverifiable_answer_falls_back_to_the_paragraphs_themselves(built_index: Index) -> None:
