@@ -34,6 +34,7 @@ Audience = Literal["council", "complainant"]
 MAX_COMPLAINT_CHARS = 20_000
 MAX_ISSUES = 5
 PRECEDENTS_PER_ISSUE = 2
+LETTER_PARAGRAPHS = 4
 _GRIEVANCE = re.compile(
     r"\b(fail\w*|refus\w*|delay\w*|did ?n[o']t|not|never|without|wrong\w*|poor\w*|late|"
     r"ignor\w*|unhappy|complain\w*|lost|missed|stopp\w*|removed|inaccurate|unfair\w*|"
@@ -312,7 +313,8 @@ class Drafter:
                 "none",
                 {},
             )
-        context, keyed = build_context(shown)
+        # A small model writes better from a few paragraphs: the best of each issue first.
+        context, keyed = build_context(shown[:LETTER_PARAGRAPHS])
         prompt = load_prompt(self.settings.prompts_dir, "draft")
         audience_text = (
             "from the council replying to the complainant"
