@@ -196,26 +196,9 @@ LLMOption = Annotated[
 
 
 def parse_filters(**values: Any) -> Any:
-    from assistant.parsing.common import parse_date
-    from assistant.types import SearchFilters
+    from assistant.services import make_filters
 
-    dates = {}
-    for name in ("since", "until"):
-        raw = values.pop(name)
-        if raw:
-            parsed = parse_date(raw)
-            if parsed is None:
-                raise InputError(f"--{name} {raw!r} is not a date (use YYYY-MM-DD)")
-            dates["date_from" if name == "since" else "date_to"] = parsed
-    ref = values.pop("ref", None)
-    if ref:
-        from assistant.parsing import normalise_ref
-
-        try:
-            values["ref"] = normalise_ref(ref)
-        except ValueError as exc:
-            raise InputError(str(exc)) from exc
-    return SearchFilters(**values, **dates)
+    return make_filters(**values)
 
 
 def check_llm(llm: str | None) -> Any:

@@ -341,14 +341,7 @@ class Drafter:
         result = verify(raw, texts)
         fell_back = not result.cited_keys
         body, used = extractive_answer(keyed) if fell_back else (result.text, result.cited_keys)
-        verification = Verification(
-            dropped_citations=result.dropped_citations,
-            dropped_sentences=result.dropped_sentences,
-            replaced_sentences=result.replaced_sentences,
-            uncited_sentences=result.uncited_sentences,
-            fell_back_to_extractive=fell_back,
-            notes=tuple(result.notes),
-        )
+        verification = result.counts(fell_back=fell_back)
         greeting, closing = (
             ("Dear [complainant's name],", "Yours sincerely,\n[Name], Complaints Manager")
             if audience == "council"

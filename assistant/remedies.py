@@ -65,6 +65,8 @@ class RemedyRecord:
     outcome: str | None
     date: dt.date | None
     url: str
+    section: str | None  # of the remedy's paragraph
+    quote: str | None  # the remedy paragraph's own words
 
     @property
     def value(self) -> float | None:
@@ -274,6 +276,8 @@ class RemedyView:
                     outcome=info.outcome,
                     date=info.date,
                     url=info.url,
+                    section=source.section if source else None,
+                    quote=source.text if source else None,
                 )
             )
         considered = (

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from assistant.errors import AssistantError, InputError, ParseError
 from assistant.parsing import normalise_ref, read_path
+from assistant.parsing.common import parse_date
 from assistant.settings import Settings
-from assistant.types import Decision
+from assistant.types import Decision, SearchFilters
 
 
 def load_decision(ref_or_path: str, settings: Settings) -> Decision:
@@ -32,3 +33,43 @@ def load_decision(ref_or_path: str, settings: Settings) -> Decision:
     if decision is None:
         raise AssistantError(f"decision {ref} is not in the index at {settings.index_dir}")
     return decision
+
+
+def make_filters(
+    *,
+    category: str | None = None,
+    subcategory: str | None = None,
+    outcome: str | None = None,
+    council: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    ref: str | None = None,
+    date_labels: tuple[str, str] = ("--since", "--until"),
+) -> SearchFilters:
+    """Filters from the words a user typed: blanks ignored, dates and references checked,
+    each bad value named by the label the user saw (`date_labels` for the two dates)."""
+    dates = {}
+    fields = ("date_from", "date_to")
+    for field, label, raw in zip(fields, date_labels, (since, until), strict=True):
+        raw = (raw or "").strip()
+        if raw:
+            parsed = parse_date(raw)
+            if parsed is None:
+                raise InputError(f"{label} {raw!r} is not a date (use YYYY-MM-DD)")
+            dates[field] = parsed
+    values = {
+        name: value.strip()
+        for name, value in (
+            ("category", category),
+            ("subcategory", subcategory),
+            ("outcome", outcome),
+            ("council", council),
+        )
+        if value and value.strip()
+    }
+    if ref and ref.strip():
+        try:
+            values["ref"] = normalise_ref(ref)
+        except ValueError as exc:
+            raise InputError(str(exc)) from exc
+    return SearchFilters(**values, **dates)

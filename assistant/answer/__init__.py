@@ -17,7 +17,6 @@ from assistant.answer.relevance import is_relevant
 from assistant.answer.verify import verify
 from assistant.errors import InputError, LLMError
 from assistant.index import Index
-from assistant.index.store import paragraph_id
 from assistant.llm import ChatBackend, make_chat_backend
 from assistant.llm.fake import NO_ANSWER
 from assistant.prompts import load_prompt
@@ -102,6 +101,12 @@ class Assistant:
     ) -> list[RetrievedParagraph]:
         return self.retriever.search(check_question(question), filters, k)
 
+    def answerable(self, question: str, hits: Sequence[RetrievedParagraph]) -> bool:
+        """The relevance gate: is anything retrieved relevant enough to answer from?"""
+        return bool(hits) and is_relevant(
+            question, hits, self.settings.retrieval.min_keyword_overlap
+        )
+
     def ask(
         self,
         question: str,
@@ -126,9 +131,7 @@ class Assistant:
         standalone = self.condense(question, history, timings)
         hits = self.retriever.search(standalone, filters, self.settings.retrieval.k)
         timings["retrieval_s"] = time.perf_counter() - started - timings.get("condense_s", 0)
-        relevant = bool(hits) and is_relevant(
-            standalone, hits, self.settings.retrieval.min_keyword_overlap
-        )
+        relevant = self.answerable(standalone, hits)
         timings["evidence_s"] = time.perf_counter() - started
         yield EvidenceEvent(standalone, tuple(hits), relevant)
 
@@ -185,14 +188,7 @@ class Assistant:
         else:
             fell_back = True
             text, used = extractive_answer(keyed)
-        verification = Verification(
-            dropped_citations=result.dropped_citations,
-            dropped_sentences=result.dropped_sentences,
-            replaced_sentences=result.replaced_sentences,
-            uncited_sentences=result.uncited_sentences,
-            fell_back_to_extractive=fell_back,
-            notes=tuple(result.notes),
-        )
+        verification = result.counts(fell_back=fell_back)
         citations = tuple(citation(key, keyed[key][0]) for key in used)
         text = render_keys(text, keyed)
         figures_text = None
@@ -235,22 +231,22 @@ class Assistant:
         if fault:
             refs |= view.fault_refs(fault, filters)
         found = view.figures(filters, refs=refs)
-        paragraphs = self.index.store.paragraphs_by_id(
-            sorted({paragraph_id(r.ref, r.remedy.paragraph) for r in found.records})
-        )
-        citations = []
+        citations: list[Citation] = []
         for record in found.records:
-            stored = paragraphs.get(paragraph_id(record.ref, record.remedy.paragraph))
-            if stored and all(
-                (c.ref, c.paragraph) != (record.ref, record.remedy.paragraph) for c in citations
+            if (
+                record.quote is not None
+                and record.section is not None
+                and all(
+                    (c.ref, c.paragraph) != (record.ref, record.remedy.paragraph) for c in citations
+                )
             ):
                 citations.append(
                     Citation(
                         key=f"F{len(citations) + 1}",
                         ref=record.ref,
                         paragraph=record.remedy.paragraph,
-                        section=stored.section,
-                        quote=stored.text,
+                        section=record.section,
+                        quote=record.quote,
                         url=record.url,
                     )
                 )

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.types import Verification
+
 CITATION = re.compile(r"\[(P\d+(?:\s*[,;]\s*P\d+)*)\]")
 _KEY = re.compile(r"P\d+")
 _NUMBER_WORDS = {
@@ -131,6 +133,17 @@ class VerificationResult:
     @property
     def text(self) -> str:
         return " ".join(s.text for s in self.sentences)
+
+    def counts(self, *, fell_back: bool) -> Verification:
+        """What the contract did, as reported on an answer or a draft."""
+        return Verification(
+            dropped_citations=self.dropped_citations,
+            dropped_sentences=self.dropped_sentences,
+            replaced_sentences=self.replaced_sentences,
+            uncited_sentences=self.uncited_sentences,
+            fell_back_to_extractive=fell_back,
+            notes=tuple(self.notes),
+        )
 
 
 def verify(answer: str, context: dict[str, str]) -> VerificationResult:

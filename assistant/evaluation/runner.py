@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer import Assistant, Turn, join_follow_up
-from assistant.answer.relevance import is_relevant
 from assistant.evaluation.gold import GoldQuestion, file_digest, load_gold
 from assistant.evaluation.metrics import (
     aggregators,
@@ -164,9 +163,7 @@ def _pipeline_row(
     elapsed = time.perf_counter() - started
     row = _row(PIPELINE, question, query, [as_item(h) for h in hits], k)
     # Without a model, abstention is the relevance gate's decision, which ask also uses.
-    relevant = bool(hits) and is_relevant(
-        query, hits, assistant.settings.retrieval.min_keyword_overlap
-    )
+    relevant = assistant.answerable(query, hits)
     row["metrics"]["abstained"] = 0.0 if relevant else 1.0
     row["timings"] = {"retrieval_s": round(elapsed, 4)}
     return row

@@ -18,9 +18,9 @@ from typing import Any
 import gradio as gr
 
 from assistant.answer import AnswerEvent, Assistant, EvidenceEvent, TokenEvent, Turn
-from assistant.errors import AssistantError, InputError
+from assistant.errors import AssistantError
 from assistant.export import answer_docx, answer_markdown
-from assistant.parsing.common import parse_date
+from assistant.services import make_filters
 from assistant.settings import LLMBackend, Settings
 from assistant.types import Answer, SearchFilters
 from assistant.ui.draft_tab import draft_tab
@@ -51,8 +51,9 @@ class AppBackend:
 
     def __init__(self, settings: Settings, llm: LLMBackend | None = None) -> None:
         self.settings = settings
+        self.llm: LLMBackend = llm or settings.llm.backend
         self.assistant = Assistant(settings, llm=llm)
-        self._export_dir = Path(tempfile.mkdtemp(prefix="lgsco-exports-"))
+        self.export_dir = Path(tempfile.mkdtemp(prefix="lgsco-exports-"))
 
     # state --------------------------------------------------------------------------------
     def status(self) -> tuple[str, dict[str, list[str]]]:
@@ -67,38 +68,30 @@ class AppBackend:
             )
         except AssistantError as exc:
             return f"**Index unavailable:** {exc}", {c: [] for c in FILTER_COLUMNS}
-        model = (
-            self.settings.llm.backend
-            if self.assistant._llm_choice is None
-            else (self.assistant._llm_choice)
-        )
         names = {
             "local": "embedded model (Qwen2.5-Coder-1.5B, on this machine)",
             "fake": "fake extractive model (testing)",
             "openai": f"OpenAI-compatible `{self.settings.llm.model}`",
         }
-        return f"{line} · language model: {names.get(model, model)}", choices
+        return f"{line} · language model: {names.get(self.llm, self.llm)}", choices
 
     def filters(self, *values: str | None) -> SearchFilters:
-        category, subcategory, outcome, council, since, until = ((v or "").strip() for v in values)
-        dates = {}
-        for name, raw in (("date_from", since), ("date_to", until)):
-            if raw:
-                parsed = parse_date(raw)
-                if parsed is None:
-                    raise InputError(f"The date {raw!r} is not a date: use YYYY-MM-DD.")
-                dates[name] = parsed
-        picked = {
-            name: value
-            for name, value in zip(
-                FILTER_COLUMNS, (category, subcategory, outcome, council), strict=True
-            )
-            if value and value != ANY
-        }
-        return SearchFilters(**picked, **dates)
+        """Filters from the form's fields: category, subcategory, outcome, council, dates."""
+        category, subcategory, outcome, council, since, until = (
+            None if (v or "").strip() == ANY else v for v in values
+        )
+        return make_filters(
+            category=category,
+            subcategory=subcategory,
+            outcome=outcome,
+            council=council,
+            since=since,
+            until=until,
+            date_labels=("Decided on or after:", "Decided on or before:"),
+        )
 
     def export(self, answer: Answer, n: int) -> tuple[str, str]:
-        path = answer_docx(answer, self._export_dir / f"lgsco-answer-{n}.docx")
+        path = answer_docx(answer, self.export_dir / f"lgsco-answer-{n}.docx")
         return answer_markdown(answer), str(path)
 
 
@@ -180,7 +173,7 @@ def build_app(settings: Settings, llm: LLMBackend | None = None) -> gr.Blocks:
                     with gr.Accordion("Evidence retrieved", open=False):
                         evidence_html = gr.HTML(elem_id="evidence")
             with gr.Tab("Remedies", id="remedies"):
-                remedy_parts = _remedies_tab(backend, dropdown)
+                _remedies_tab(backend, dropdown)
             with gr.Tab("Draft", id="draft"):
                 draft_tab(backend)
         gr.Markdown(status_line, elem_id="status-line")
@@ -303,7 +296,6 @@ def build_app(settings: Settings, llm: LLMBackend | None = None) -> gr.Blocks:
             api_visibility="private",
         )
         _api(backend)
-        del remedy_parts
     return demo
 
 
@@ -329,7 +321,7 @@ def _view(backend: AppBackend, label: str | None) -> str:
     return decision_view(decision, parsed[1])
 
 
-def _remedies_tab(backend: AppBackend, dropdown: Any) -> dict[str, Any]:
+def _remedies_tab(backend: AppBackend, dropdown: Any) -> None:
     import pandas as pd
 
     from assistant.remedies import PURPOSE_LABELS, RemedyView
@@ -438,7 +430,6 @@ def _remedies_tab(backend: AppBackend, dropdown: Any) -> dict[str, Any]:
     )
     table.select(pick_row, rows_state, paragraph, api_visibility="private")
     chart.select(pick_range, rows_state, paragraph, api_visibility="private")
-    return {"summary": summary}
 
 
 def _api(backend: AppBackend) -> None:

@@ -66,7 +66,7 @@ def draft_tab(backend: Any) -> None:
             )
         except AssistantError as exc:
             return notice("error", str(exc)), "", None
-        path = draft_docx(draft, backend._export_dir / "lgsco-draft.docx")
+        path = draft_docx(draft, backend.export_dir / "lgsco-draft.docx")
         message = f"Drafted with {draft.model} in {draft.timings['total_s']:.1f} s."
         if draft.set_aside:
             message += " Text in the complaint addressed to an assistant was not followed."
