@@ -263,16 +263,8 @@ def ask(
         out.print(f"[bold][{c.ref} ¶{c.paragraph}][/] {c.section} — {c.url}", highlight=False)
         out.print(f"    “{quote}”", highlight=False)
     v = answer.verification
-    if v.dropped_citations or v.dropped_sentences or v.fell_back_to_extractive:
-        out.print(
-            f"[yellow]verification: {'; '.join(v.notes) or ''}"
-            + (
-                " — the model's answer failed verification; showing the paragraphs themselves."
-                if v.fell_back_to_extractive
-                else ""
-            )
-            + "[/]"
-        )
+    colour = "yellow" if v.fell_back_to_extractive or v.interventions else "dim"
+    out.print(f"[{colour}]verification: {answer.verification_note()}[/]", highlight=False)
     if answer.filters and not answer.filters.is_empty():
         shown = {k: str(v) for k, v in answer.filters.model_dump().items() if v}
         out.print(f"[dim]filters: {shown}[/]")

@@ -140,6 +140,11 @@ class Verification(_Value):
     fell_back_to_extractive: bool = False
     notes: tuple[str, ...] = ()
 
+    @property
+    def interventions(self) -> int:
+        """Citations and sentences the contract removed or replaced."""
+        return self.dropped_citations + self.dropped_sentences + self.replaced_sentences
+
 
 class Answer(_Value):
     question: str
@@ -159,3 +164,29 @@ class Answer(_Value):
         default=None,
         description="Remedy figures computed from the extracted remedies (remedies questions)",
     )
+
+    def verification_note(self) -> str:
+        """One line for a reader: what the answer contract did to the model's words."""
+        v = self.verification
+        if not self.answered:
+            if not self.model_output:
+                return "not answered: no paragraph was relevant enough, so no model was asked"
+            return "not answered: the model said the paragraphs it was shown do not answer this"
+        if v.fell_back_to_extractive:
+            return (
+                "FELL BACK: the model's answer failed verification, so the paragraphs "
+                "themselves are quoted instead of a model-written answer"
+            )
+        changes = [
+            f"{count} {what}"
+            for count, what in (
+                (v.dropped_citations, "citation(s) to paragraphs not shown removed"),
+                (v.replaced_sentences, "sentence(s) replaced by the cited paragraph's words"),
+                (v.dropped_sentences, "sentence(s) with unsupported figures removed"),
+                (v.uncited_sentences, "sentence(s) kept without a citation"),
+            )
+            if count
+        ]
+        return "model-written; every citation and figure checked against the paragraphs shown" + (
+            f": {'; '.join(changes)}" if changes else ", nothing changed"
+        )

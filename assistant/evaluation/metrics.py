@@ -111,7 +111,7 @@ def answer_metrics(question: GoldQuestion, answer: Answer) -> dict[str, float | 
         "citation_validity": validity,
         "citation_recall": citation_recall,
         "citations": float(len(answer.citations)),
-        "interventions": float(v.dropped_citations + v.dropped_sentences + v.replaced_sentences),
+        "interventions": float(v.interventions),
         "fell_back": 1.0 if v.fell_back_to_extractive else 0.0,
         "must_include": must,
         "abstained": 0.0 if answer.answered else 1.0,

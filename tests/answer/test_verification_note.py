@@ -1,0 +1,54 @@
+"""The one line that tells a reader what the answer contract did."""
+
+from __future__ import annotations
+
+from assistant.types import Answer, Verification
+
+
+def answer(verification: Verification, *, answered: bool = True, output: str = "x [P1]") -> Answer:
+    return Answer(
+        question="q",
+        standalone_question="q",
+        text="t",
+        citations=(),
+        hits=(),
+        answered=answered,
+        verification=verification,
+        timings={},
+        model="m",
+        prompt_version="answer.v1",
+        model_output=output,
+    )
+
+
+def test_a_clean_answer_says_nothing_changed() -> None:
+    note = answer(Verification()).verification_note()
+    assert note.startswith("model-written") and note.endswith("nothing changed")
+
+
+def test_each_intervention_is_counted_by_name() -> None:
+    note = answer(
+        Verification(dropped_citations=2, replaced_sentences=1, uncited_sentences=3)
+    ).verification_note()
+    assert "2 citation(s) to paragraphs not shown removed" in note
+    assert "1 sentence(s) replaced by the cited paragraph's words" in note
+    assert "3 sentence(s) kept without a citation" in note
+
+
+def test_a_fallback_says_so_plainly() -> None:
+    note = answer(Verification(fell_back_to_extractive=True)).verification_note()
+    assert note.startswith("FELL BACK") and "quoted" in note
+
+
+def test_not_answered_tells_gate_from_model() -> None:
+    gate = answer(Verification(), answered=False, output="").verification_note()
+    declined = answer(Verification(), answered=False, output="no").verification_note()
+    assert "no model was asked" in gate
+    assert "the model said" in declined
+
+
+def test_interventions_count_removals_and_replacements_only() -> None:
+    v = Verification(
+        dropped_citations=1, dropped_sentences=2, replaced_sentences=3, uncited_sentences=9
+    )
+    assert v.interventions == 6
