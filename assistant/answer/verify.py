@@ -54,7 +54,10 @@ _PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?%")
 _BARE_NUMBER = re.compile(r"(?<![\w£.,/])\d+(?:,\d{3})*(?:\.\d+)?(?![\w%/])")
 _REFERENCE = re.compile(r"\b\d{2}\s?\d{3}\s?\d{3}\b")
 _PARAGRAPH_MARK = re.compile(r"(?:¶|paragraphs?|para\.?)\s*\d+", re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?])(?:\s*\[P\d+(?:\s*[,;]\s*P\d+)*\])*\s+(?=[A-Z0-9£(\"“‘'])")
+# A sentence ends at . ! or ? and keeps the key markers that follow it ("... found. [P1]").
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])((?:\s*\[P\d+(?:\s*[,;]\s*P\d+)*\])*)\s+(?=[A-Z0-9£(\"“‘'])"
+)
 
 
 def _number(token: str) -> str:
@@ -104,7 +107,8 @@ def split_sentences(text: str) -> list[str]:
     for block in text.strip().split("\n"):
         block = block.strip()
         if block:
-            parts.extend(s.strip() for s in _SENTENCE.split(block) if s.strip())
+            marked = _SENTENCE_END.sub(lambda m: m.group(1) + "\x00", block)
+            parts.extend(s.strip() for s in marked.split("\x00") if s.strip())
     return parts
 
 

@@ -1,0 +1,228 @@
+"""The model's answer as claims: short statements, each resting on paragraphs it was shown.
+
+A 1.5B model is given a job it can do. Where the endpoint offers structured output (the
+embedded llama.cpp server does), the reply is constrained by `claims_schema`, whose `key` is
+an enum of the shown keys, so a key the model was not given cannot be produced. From an
+endpoint without it, the same claims are read from plain text with `[P1]` markers.
+
+Every claim then passes `check_claims`: a claim citing nothing is removed; a claim its
+paragraph does not support (`support.check_support`) is re-cited to the one other shown
+paragraph that does support it, or replaced by the sentence of its paragraph that states
+it, or removed. Each step is counted, so no uncited or unsupported sentence reaches a user
+unseen.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from assistant.answer.relevance import content_words
+from assistant.answer.support import check_support
+from assistant.answer.verify import CITATION, split_sentences
+from assistant.types import Verification
+
+MAX_CLAIMS = 4
+MAX_STATEMENT_CHARS = 300
+_KEY = re.compile(r"P\d+")
+
+
+@dataclass(frozen=True)
+class Claim:
+    keys: tuple[str, ...]
+    statement: str
+
+
+def claims_schema(keys: Sequence[str]) -> dict:
+    """A JSON schema for the model's reply: at most `MAX_CLAIMS` claims, each one shown key
+    and one short statement. An empty list is how the model says nothing answers."""
+    return {
+        "type": "object",
+        "properties": {
+            "claims": {
+                "type": "array",
+                "maxItems": MAX_CLAIMS,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "key": {"type": "string", "enum": list(keys)},
+                        "statement": {"type": "string", "maxLength": MAX_STATEMENT_CHARS},
+                    },
+                    "required": ["key", "statement"],
+                },
+            }
+        },
+        "required": ["claims"],
+    }
+
+
+def parse_claims(raw: str) -> list[Claim]:
+    """Claims from a structured reply, or from plain text where each sentence cites the keys
+    in its `[P1]` markers (a sentence without one is a claim citing nothing)."""
+    text = raw.strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("claims"), list):
+            claims = []
+            for item in data["claims"]:
+                if not isinstance(item, dict):
+                    continue
+                statement = str(item.get("statement", "")).strip()
+                key = str(item.get("key", "")).strip()
+                if statement:
+                    claims.append(Claim((key,) if key else (), statement))
+            return claims
+    claims = []
+    for sentence in split_sentences(text):
+        keys = tuple(dict.fromkeys(k for g in CITATION.findall(sentence) for k in _KEY.findall(g)))
+        statement = re.sub(r"\s+([.,;])", r"\1", CITATION.sub("", sentence)).strip()
+        if statement:
+            claims.append(Claim(keys, statement))
+    return claims
+
+
+@dataclass(frozen=True)
+class CheckedSentence:
+    text: str
+    keys: tuple[str, ...]
+    quoted: bool = False
+
+
+@dataclass
+class ClaimCheck:
+    sentences: list[CheckedSentence] = field(default_factory=list)
+    dropped_citations: int = 0
+    dropped_sentences: int = 0
+    replaced_sentences: int = 0
+    uncited_sentences: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def cited_keys(self) -> list[str]:
+        return list(dict.fromkeys(k for s in self.sentences for k in s.keys))
+
+    def text(self) -> str:
+        """The checked answer, each sentence followed by its key markers."""
+        return " ".join(
+            s.text.rstrip() + " " + "".join(f"[{k}]" for k in s.keys) for s in self.sentences
+        ).strip()
+
+    def verification(self, *, fell_back: bool) -> Verification:
+        return Verification(
+            dropped_citations=self.dropped_citations,
+            dropped_sentences=self.dropped_sentences,
+            replaced_sentences=self.replaced_sentences,
+            uncited_sentences=self.uncited_sentences,
+            fell_back_to_extractive=fell_back,
+            notes=tuple(self.notes),
+        )
+
+
+def check_claims(
+    claims: Iterable[Claim], shown: Mapping[str, str], names: Iterable[str] = ()
+) -> ClaimCheck:
+    """Keep the claims their paragraphs support; re-cite, replace or remove the rest.
+    `shown` maps each key to the exact text the model was shown for it."""
+    names = tuple(names)
+    result = ClaimCheck()
+    seen: set[str] = set()
+    for claim in claims:
+        statement = _sentence(claim.statement)
+        valid = [k for k in claim.keys if k in shown]
+        if len(valid) < len(claim.keys):
+            invalid = [k for k in claim.keys if k not in shown]
+            result.dropped_citations += len(invalid)
+            result.notes.append(
+                f"removed citation(s) to paragraphs not shown: {', '.join(invalid)}"
+            )
+        if not valid:
+            result.uncited_sentences += 1
+            result.notes.append(f"removed a sentence that cites no paragraph: “{statement}”")
+            continue
+        checks = {k: check_support(statement, shown[k], names) for k in valid}
+        keep = [k for k in valid if checks[k].supported]
+        if keep:
+            result.dropped_citations += len(valid) - len(keep)
+            sentence = CheckedSentence(statement, tuple(keep))
+        else:
+            sentence = _recite(statement, valid, shown, names, result) or _replace(
+                statement, valid, checks, result
+            )
+        if sentence is None:
+            result.dropped_sentences += 1
+            reasons = "; ".join(f"{k}: {c.reason}" for k, c in checks.items())
+            result.notes.append(f"removed an unsupported sentence ({reasons}): “{statement}”")
+            continue
+        if sentence.text.casefold() in seen:
+            continue
+        seen.add(sentence.text.casefold())
+        result.sentences.append(sentence)
+    return result
+
+
+def _recite(
+    statement: str,
+    cited: list[str],
+    shown: Mapping[str, str],
+    names: tuple[str, ...],
+    result: ClaimCheck,
+) -> CheckedSentence | None:
+    """The statement kept under the one other shown paragraph that supports it."""
+    others = [
+        k for k in shown if k not in cited and check_support(statement, shown[k], names).supported
+    ]
+    if len(others) != 1:
+        return None
+    result.dropped_citations += len(cited)
+    result.notes.append(
+        f"re-cited a sentence from {', '.join(cited)} to {others[0]}, which states it"
+    )
+    return CheckedSentence(statement, (others[0],))
+
+
+def _replace(
+    statement: str, cited: list[str], checks: Mapping, result: ClaimCheck
+) -> CheckedSentence | None:
+    """The sentence of a cited paragraph that states the claim, quoted."""
+    for key in cited:
+        replacement = checks[key].replacement
+        if replacement:
+            result.replaced_sentences += 1
+            result.notes.append(
+                f"replaced a sentence ({checks[key].reason}) with the words of {key}"
+            )
+            return CheckedSentence(f"“{replacement}”", (key,), quoted=True)
+    return None
+
+
+def _sentence(statement: str) -> str:
+    statement = re.sub(r"\s+", " ", statement).strip()
+    return statement if statement[-1:] in ".!?”\"'" else statement + "."
+
+
+def extractive_sentences(
+    question: str, shown: Mapping[str, str], *, limit: int = 3
+) -> list[CheckedSentence]:
+    """The shown sentences that answer the question best, quoted and cited: what a user gets
+    when retrieval is confident but no model-written sentence survives the checks. Sentences
+    are ranked by the share of the question's content words they hold (by stem), earlier
+    paragraphs first on a tie; at most one sentence comes from each paragraph."""
+    wanted = {w[:5] for w in content_words(question)}
+    scored: list[tuple[float, int, str, str]] = []
+    for rank, (key, text) in enumerate(shown.items()):
+        body = text.partition("\n")[2] or text
+        best: tuple[float, str] | None = None
+        for sentence in split_sentences(body.replace("\n• ", " ").replace("\n", " ")):
+            words = {w[:5] for w in content_words(sentence)}
+            share = len(wanted & words) / len(wanted) if wanted else 0.0
+            if best is None or share > best[0]:
+                best = (share, sentence.strip())
+        if best and best[0] > 0:
+            scored.append((-best[0], rank, key, best[1]))
+    scored.sort()
+    return [CheckedSentence(f"“{text}”", (key,), quoted=True) for _, _, key, text in scored[:limit]]

@@ -1,0 +1,177 @@
+"""Is a statement supported by the paragraph it cites? The check every answer sentence passes.
+
+A statement is *supported* by the text shown for a key (the paragraph with its header line:
+reference, paragraph number, section, council) when all four hold:
+
+1. **figures**: every figure it states (amounts with their rate, periods, dates, percentages,
+   numbers) stands in that text (`verify.figures`);
+2. **identifiers**: every decision reference, paragraph number, e-mail address, web address
+   and proper name it states stands in that text (a model must not bring in "paragraph 99 of
+   decision 12 345 678" or a council the paragraph does not name);
+3. **content**: at least `MIN_CONTENT` of its content words (question words and words every
+   decision uses set aside; compared by stem) stand in that text;
+4. **polarity**: no content word is negated in the statement (the first one after "not",
+   "never", "refused", "failed", ...) that the paragraph only ever states plainly, or the
+   other way round: "the Council considered her complaint" is not supported by "by failing
+   to consider her complaint", while "the Council denied an investigation" is.
+
+Names are found by their capital letter inside a sentence; a caller that knows the names a
+statement may wrongly bring in (the councils in the index) passes them as `names`, found
+anywhere.
+
+An unsupported statement is replaced by the one sentence of the paragraph that states it
+best (its figures, most of its content words) when that sentence exists, or removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from assistant.answer.relevance import content_words
+from assistant.answer.verify import figures, split_sentences, supported
+
+MIN_CONTENT = 0.5
+
+_REFERENCE = re.compile(r"\b\d{2}\s?\d{3}\s?\d{3}\b")
+_PARAGRAPH = re.compile(r"(?:¶|\bparagraphs?\s+|\bpara\.?\s*)(\d+)", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)*")
+_COMMON_CAPITALS = frozenset(
+    """The This That These Those Council Councils Ombudsman Ombudsman's Mr Mrs Ms Miss Dr
+    He She They We It His Her Their Our In On At For If When Where While Although However
+    Because After Before During Under Stage Section Paragraph Decision Decisions Final
+    Summary Complaint Children Children's Act Guidance Regulations Local Government Social
+    Care England English Court Tribunal January February March April May June July August
+    September October November December Monday Tuesday Wednesday Thursday Friday Saturday
+    Sunday Independent Person Investigating Officer Review Panel Agreed Action""".split()
+)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nor|neither|cannot|without|unable|refus\w*|fail\w*|declin\w*)\b"
+    r"|n['’]t\b",
+    re.IGNORECASE,
+)
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z][a-z'’]+", text.lower())}
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", " ", text).lower()
+
+
+def identifiers(text: str) -> set[str]:
+    """References, paragraph numbers, e-mail and web addresses, proper names in a text."""
+    found = {"ref " + re.sub(r"\s", "", m) for m in _REFERENCE.findall(text)}
+    found |= {"para " + n for n in _PARAGRAPH.findall(text)}
+    found |= {m.lower().rstrip(".,;)") for m in _EMAIL.findall(text)}
+    found |= {m.lower().rstrip(".,;)") for m in _URL.findall(text)}
+    for match in _NAME.finditer(text):
+        words = [w for w in match.group(0).split() if w not in _COMMON_CAPITALS]
+        found |= {"name " + w.lower() for w in words}
+    return found
+
+
+def _identifier_in(identifier: str, source: str, source_ids: set[str]) -> bool:
+    if identifier in source_ids:
+        return True
+    kind, _, value = identifier.partition(" ")
+    if kind == "name":  # a name may stand inside a longer one or lower-case in the source
+        return value in _compact(source)
+    return identifier in _compact(source)
+
+
+def _negation_scopes(text: str, window: int = 3) -> tuple[set[str], set[str]]:
+    """(stems negated, stems plain) of a text's content words: a negation cue negates the
+    first content word within `window` words after it ("did not *attend*")."""
+    negated: set[str] = set()
+    plain: set[str] = set()
+    countdown = 0
+    for word in re.findall(r"[a-z][a-z'’]*", text.lower()):
+        if _NEGATION.fullmatch(word) or word.endswith(("n't", "n’t")):
+            countdown = window
+            continue
+        if content_words(word):
+            (negated if countdown else plain).add(word[:5])
+            countdown = 0
+        countdown = max(0, countdown - 1)
+    return negated, plain
+
+
+def contradicts(statement: str, source: str) -> bool:
+    """A content word the statement negates that the source only ever states plainly, or
+    one it states plainly that the source only ever negates."""
+    s_negated, s_plain = _negation_scopes(statement)
+    p_negated, p_plain = _negation_scopes(source)
+    only_plain, only_negated = p_plain - p_negated, p_negated - p_plain
+    return bool((s_negated & only_plain) or ((s_plain - s_negated) & only_negated))
+
+
+@dataclass(frozen=True)
+class Support:
+    supported: bool
+    reason: str = ""
+    replacement: str | None = None
+
+
+def best_sentence(statement: str, source: str, min_share: float = 0.0) -> str | None:
+    """The sentence of `source` that states `statement` best: all of its figures, then the
+    most shared content words (at least `min_share` of them). None when no sentence does."""
+    wanted = {w[:5] for w in content_words(statement)}
+    stated = figures(statement)
+    needed = max(1, round(min_share * len(wanted))) if wanted else 0
+    best, best_score = None, 0.0
+    for sentence in split_sentences(source.replace("\n• ", " ").replace("\n", " ")):
+        sentence_figures = figures(sentence)
+        if stated and not all(supported(f, sentence_figures) for f in stated):
+            continue
+        shared = len(wanted & _stems(sentence))
+        if shared < needed:
+            continue
+        score = shared + (2 if stated else 0)
+        if score > best_score:
+            best, best_score = sentence.strip(), score
+    return best
+
+
+def check_support(statement: str, source: str, names: Iterable[str] = ()) -> Support:
+    """Whether `statement` is supported by `source` (the text shown for one key); `names`
+    are names a statement must not bring in unless the source has them."""
+    stated = figures(statement)
+    source_figures = figures(source)
+    missing = sorted(f for f in stated if not supported(f, source_figures))
+    if missing:
+        return _unsupported(statement, source, f"figure(s) {', '.join(missing)} not stated")
+    source_ids = identifiers(source)
+    stated_ids = identifiers(statement) | {
+        "name " + n.lower() for n in names if re.search(rf"\b{re.escape(n)}\b", statement, re.I)
+    }
+    strange = sorted(i for i in stated_ids if not _identifier_in(i, source, source_ids))
+    if strange:
+        named = ", ".join(i.split(" ", 1)[-1] for i in strange)
+        return _unsupported(statement, source, f"{named} not in the paragraph")
+    body = _body(source)
+    words = content_words(statement)
+    if words:
+        source_stems = _stems(body)
+        share = sum(1 for w in words if w[:5] in source_stems) / len(words)
+        if share < MIN_CONTENT:
+            return _unsupported(
+                statement, source, f"only {share:.0%} of its content words are in the paragraph"
+            )
+    if contradicts(statement, body):
+        return _unsupported(statement, source, "it says the opposite of the paragraph")
+    return Support(True)
+
+
+def _unsupported(statement: str, source: str, reason: str) -> Support:
+    return Support(False, reason, best_sentence(statement, _body(source), MIN_CONTENT))
+
+
+def _body(shown: str) -> str:
+    """The paragraph without the header line the prompt puts above it."""
+    first, _, rest = shown.partition("\n")
+    return rest if first.startswith("[") and rest else shown

@@ -1,0 +1,128 @@
+"""Every sentence of an answer is cited and supported, or removed and counted."""
+
+from __future__ import annotations
+
+import json
+
+from assistant.answer.claims import (
+    Claim,
+    check_claims,
+    claims_schema,
+    extractive_sentences,
+    parse_claims,
+)
+from assistant.answer.support import check_support
+
+STAGE_TWO = (
+    "[P1] decision 20 008 394 ¶28, What I found (London Borough of Redbridge)\n"
+    "By failing to consider her complaint at stage two, the Council denied Ms X an "
+    "independent investigation. That was fault. The Council should pay Ms X £100 to reflect "
+    "the time and trouble."
+)
+MEETING = (
+    "[P2] decision 23 017 039 ¶9, What I found\n"
+    "The Council offered Mr B a meeting with the Director, which he did not attend. I will "
+    "not investigate this part of the complaint."
+)
+MONTHLY = (
+    "[P3] decision 24 017 708 ¶8, Agreed action\n"
+    "Make a payment of £50 for each month of delay from March 2024, a total of £300."
+)
+SHOWN = {"P1": STAGE_TWO, "P2": MEETING, "P3": MONTHLY}
+
+
+def test_a_plain_english_restatement_is_supported() -> None:
+    assert check_support(
+        "Redbridge failed to look at the complaint at stage two, which denied her an "
+        "independent investigation.",
+        STAGE_TWO,
+    ).supported
+    assert check_support("The council must pay £100 for her time and trouble.", STAGE_TWO).supported
+    assert check_support("The Council offered a meeting with the Director.", MEETING).supported
+
+
+def test_a_statement_saying_the_opposite_is_not() -> None:
+    result = check_support("The Council considered her complaint at stage two.", STAGE_TWO)
+    assert not result.supported and "opposite" in result.reason
+    assert result.replacement is not None and result.replacement.startswith("By failing")
+
+
+def test_the_meeting_that_never_happened_is_not_supported() -> None:
+    # The decision says the Council offered a meeting and the Ombudsman did not investigate.
+    result = check_support(
+        "The Ombudsman found that the Council did not arrange the meeting.", MEETING
+    )
+    assert not result.supported
+
+
+def test_figures_names_references_and_addresses_must_stand_in_the_paragraph() -> None:
+    assert "£300" in check_support("The Council should pay £300.", STAGE_TWO).reason
+    assert not check_support("See paragraph 99 of decision 12 345 678.", STAGE_TWO).supported
+    assert not check_support(
+        "Write to help@example.org or www.example.org about the stage two complaint.", STAGE_TWO
+    ).supported
+    assert not check_support(
+        "Hackney denied her an independent investigation at stage two.",
+        STAGE_TWO,
+        names=["Hackney", "Redbridge"],
+    ).supported
+    # the council named in the header line is the paragraph's own
+    assert check_support(
+        "Redbridge denied her an independent investigation at stage two.",
+        STAGE_TWO,
+        names=["Hackney", "Redbridge"],
+    ).supported
+
+
+def test_a_rate_is_not_a_total() -> None:
+    assert not check_support("The Council paid £300 for each month of delay.", MONTHLY).supported
+    assert check_support(
+        "The Council paid £50 a month, £300 in total, for the delay.", MONTHLY
+    ).supported
+
+
+def test_schema_offers_only_the_shown_keys() -> None:
+    schema = claims_schema(["P1", "P2"])
+    item = schema["properties"]["claims"]["items"]
+    assert item["properties"]["key"]["enum"] == ["P1", "P2"]
+    assert set(item["required"]) == {"key", "statement"}
+
+
+def test_claims_are_read_from_structured_and_plain_replies() -> None:
+    structured = json.dumps({"claims": [{"key": "P1", "statement": "A sentence"}]})
+    assert parse_claims(structured) == [Claim(("P1",), "A sentence")]
+    plain = parse_claims("First fact here. [P1][P3] Second fact with no key.")
+    assert plain == [Claim(("P1", "P3"), "First fact here."), Claim((), "Second fact with no key.")]
+    assert parse_claims('{"claims": []}') == []
+
+
+def test_no_uncited_or_unsupported_sentence_survives() -> None:
+    claims = [
+        Claim(("P1",), "The Council must pay £100 for her time and trouble"),
+        Claim((), "This shows councils always lose at stage two."),
+        Claim(("P9",), "A key that was never shown."),
+        Claim(("P2",), "The Council should pay £100 for the time and trouble."),  # wrong key
+        Claim(("P1",), "The Council considered her complaint at stage two."),  # opposite
+        Claim(("P3",), "The weather was poor in Leeds that year."),
+    ]
+    result = check_claims(claims, SHOWN, names=["Leeds"])
+    kept = [(s.text, s.keys, s.quoted) for s in result.sentences]
+    assert kept[0] == ("The Council must pay £100 for her time and trouble.", ("P1",), False)
+    # the wrongly keyed sentence is re-cited to the paragraph that states it
+    assert kept[1] == ("The Council should pay £100 for the time and trouble.", ("P1",), False)
+    # the opposite of the paragraph is replaced by the paragraph's own sentence, quoted
+    assert kept[2][0].startswith("“By failing") and kept[2][1:] == (("P1",), True)
+    assert len(kept) == 3
+    assert result.uncited_sentences == 2  # no key, and only an unshown key
+    assert result.replaced_sentences == 1
+    assert result.dropped_sentences == 1  # Leeds
+    assert result.dropped_citations == 2  # P9, and P2 moved to P1
+    assert all(s.keys for s in result.sentences)
+    assert "[P1]" in result.text() and "[P9]" not in result.text()
+
+
+def test_extractive_answer_quotes_the_sentence_that_answers() -> None:
+    sentences = extractive_sentences("How much was paid in total for the delay?", SHOWN)
+    assert sentences[0].keys == ("P3",)
+    assert "a total of £300" in sentences[0].text
+    assert all(s.quoted and s.text.startswith("“") for s in sentences)
