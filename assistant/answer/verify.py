@@ -35,7 +35,8 @@ _NUMBER_WORDS = {
 }
 _NUM = r"(?:\d+(?:,\d{3})*(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + r")"
 _MONEY = re.compile(
-    r"£\s?(?P<amount>\d+(?:,\d{3})*(?:\.\d{2})?)(?P<rate>\s*(?:for each|per|a|each|every)\s+"
+    r"£\s?(?P<amount>\d+(?:,\d{3})*(?:\.\d{2})?)"
+    r"(?P<rate>\s*(?:for each|for every|per|a|each|every)\s+"
     r"(?:month|week|year|day))?",
     re.IGNORECASE,
 )

@@ -76,6 +76,7 @@ def test_figures_names_references_and_addresses_must_stand_in_the_paragraph() ->
 
 def test_a_rate_is_not_a_total() -> None:
     assert not check_support("The Council paid £300 for each month of delay.", MONTHLY).supported
+    assert not check_support("The Council paid £300 for every month of delay.", MONTHLY).supported
     assert check_support(
         "The Council paid £50 a month, £300 in total, for the delay.", MONTHLY
     ).supported
