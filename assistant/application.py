@@ -15,7 +15,14 @@ from functools import cached_property
 from pathlib import Path
 
 from assistant.answer import AskEvent, Assistant, Turn
-from assistant.draft import Audience, Draft, Drafter, draft_docx, draft_markdown, read_text_file
+from assistant.draft import (
+    Draft,
+    Drafter,
+    DraftRequest,
+    draft_docx,
+    draft_markdown,
+    read_text_file,
+)
 from assistant.errors import AssistantError, InputError, ParseError
 from assistant.evaluation import EvalRun, compare, default_run_path, run_eval, write_report
 from assistant.evaluation.compare import Comparison
@@ -23,10 +30,10 @@ from assistant.evaluation.systems import SYSTEMS
 from assistant.export import answer_docx, answer_markdown
 from assistant.index import Index
 from assistant.index.ingest import Ingestor, IngestSummary
-from assistant.llm import ChatBackend, ensure_local_model
+from assistant.llm import ensure_local_model
 from assistant.parsing import normalise_ref, read_path
 from assistant.remedies import Origin, RemedyFigures, RemedyView
-from assistant.services import make_filters
+from assistant.services import filter_inputs, make_filters
 from assistant.settings import LLMBackend, Settings
 from assistant.types import (
     Answer,
@@ -36,11 +43,19 @@ from assistant.types import (
     SearchFilters,
 )
 
+__all__ = [
+    "Application",
+    "DraftRequest",
+    "EvalOutcome",
+    "IngestSummary",
+    "Progress",
+    "RemedyFigures",
+]
+
 Progress = Callable[[int, int, str], None]
 FILTER_FIELDS = ("category", "subcategory", "outcome", "council")
 LLM_CHOICES: tuple[LLMBackend, ...] = ("local", "openai", "fake")
 ORIGINS: tuple[Origin, ...] = ("any", "ombudsman", "council")
-AUDIENCES: tuple[Audience, ...] = ("council", "complainant")
 
 
 @dataclass(frozen=True)
@@ -57,14 +72,14 @@ class Application:
         settings: Settings,
         *,
         llm: LLMBackend | None = None,
-        backend: ChatBackend | None = None,
-        index: Index | None = None,
+        assistant: Assistant | None = None,
     ) -> None:
+        """`assistant`: a pipeline built elsewhere (a scripted model, an open index)."""
         if llm is not None and llm not in LLM_CHOICES:
             raise InputError(f"the language model must be local, openai or fake, not {llm!r}")
         self.settings = settings
         self.llm: LLMBackend = llm or settings.llm.backend
-        self.assistant = Assistant(settings, llm=llm, backend=backend, index=index)
+        self.assistant = assistant or Assistant(settings, llm=llm)
 
     @property
     def index(self) -> Index:
@@ -84,6 +99,11 @@ class Application:
     def filters(**fields: str | None) -> SearchFilters:
         """Filters from the words a user typed (see `make_filters`)."""
         return make_filters(**fields)  # type: ignore[arg-type]
+
+    @staticmethod
+    def filters_from(values: dict[str, object]) -> SearchFilters:
+        """Filters from whichever filter inputs stand among named values (e.g. `locals()`)."""
+        return make_filters(**filter_inputs(values))
 
     def ask_stream(
         self, question: str, filters: SearchFilters | None = None, history: Sequence[Turn] = ()
@@ -171,25 +191,9 @@ class Application:
         """A .txt, .md or .docx file's text, within the upload limit."""
         return read_text_file(path, self.settings.ui.max_upload_bytes, what)
 
-    def draft(
-        self,
-        complaint: str,
-        *,
-        council_response: str | None = None,
-        stage: int | None = None,
-        audience: str = "council",
-        filters: SearchFilters | None = None,
-    ) -> Draft:
+    def draft(self, request: DraftRequest) -> Draft:
         """A structured complaint response: issues with precedent, procedure, remedies, letter."""
-        if audience not in AUDIENCES:
-            raise InputError(f"the draft is for council or complainant, not {audience!r}")
-        return Drafter(self.assistant).draft(
-            complaint,
-            council_response=council_response,
-            stage=stage,
-            audience=audience,  # type: ignore[arg-type]
-            filters=filters,
-        )
+        return Drafter(self.assistant).draft(request)
 
     # exports -----------------------------------------------------------------------------
     @staticmethod

@@ -22,10 +22,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant.answer.events import AnswerEvent, EvidenceEvent, TokenEvent
-from assistant.application import Application, EvalOutcome
+from assistant.application import (
+    Application,
+    DraftRequest,
+    EvalOutcome,
+    RemedyFigures,
+)
 from assistant.application import Progress as ProgressCallback
 from assistant.errors import AssistantError, InputError
-from assistant.remedies import RemedyFigures
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Decision, IndexStats
 
@@ -218,15 +222,7 @@ def ask(
 ) -> None:
     """Answer a question from past decisions, every claim cited to its paragraph."""
     app_ = application(index, llm)
-    filters = app_.filters(
-        category=category,
-        subcategory=subcategory,
-        outcome=outcome,
-        council=council,
-        since=since,
-        until=until,
-        ref=ref,
-    )
+    filters = app_.filters_from(locals())
     answer = None
     streamed = False
     for event in app_.ask_stream(question, filters):
@@ -307,14 +303,7 @@ def remedies(
     if fault is not None and not fault.strip():
         raise InputError("--fault is empty: describe the fault, e.g. 'delay at stage two'")
     app_ = application(index)
-    filters = app_.filters(
-        category=category,
-        subcategory=subcategory,
-        outcome=outcome,
-        council=council,
-        since=since,
-        until=until,
-    )
+    filters = app_.filters_from(locals())
     figures = app_.remedies(filters, fault=fault, origin=origin)
     if as_json:
         out.print_json(json.dumps(figures.as_dict()))
@@ -524,12 +513,16 @@ def draft(
         raise InputError(f"--out must end in .docx or .md: {out_path}")
     app_ = application(index, llm)
     result = app_.draft(
-        app_.read_complaint(complaint),
-        council_response=(
-            app_.read_complaint(council_response, "council response") if council_response else None
-        ),
-        stage=stage,
-        audience=audience,
+        DraftRequest(
+            app_.read_complaint(complaint),
+            council_response=(
+                app_.read_complaint(council_response, "council response")
+                if council_response
+                else None
+            ),
+            stage=stage,
+            audience=audience,  # type: ignore[arg-type]
+        )
     )
     if out_path is not None:
         app_.write_draft(result, out_path)

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -97,6 +97,23 @@ class Draft(_Value):
 
 
 @dataclass(frozen=True)
+class DraftRequest:
+    """What a draft is asked for: the complaint (data, never instructions) and its setting."""
+
+    complaint: str
+    council_response: str | None = None
+    stage: int | None = None
+    audience: Audience = "council"
+    filters: SearchFilters = field(default_factory=SearchFilters)
+
+
+@dataclass(frozen=True)
+class Procedure:
+    text: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
 class Letter:
     text: str
     verification: Verification
@@ -143,10 +160,22 @@ def read_text_file(path: Path, max_bytes: int, what: str = "complaint") -> str:
     raise InputError(f"{path}: give the {what} as a .txt, .md or .docx file")
 
 
-def split_issues(complaint: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """(heading, the complaint's sentence) for each issue raised, and any sentences set
-    aside because they address an assistant rather than the council."""
-    issues: list[tuple[str, str]] = []
+@dataclass(frozen=True)
+class Issue:
+    heading: str
+    words: str  # the complaint's own sentence
+
+
+@dataclass(frozen=True)
+class ComplaintIssues:
+    issues: list[Issue]
+    set_aside: list[str]  # sentences addressed to an assistant rather than the council
+
+
+def split_issues(complaint: str) -> ComplaintIssues:
+    """Each issue the complaint raises, and any sentences set aside because they address an
+    assistant rather than the council."""
+    issues: list[Issue] = []
     set_aside: list[str] = []
     seen: set[frozenset[str]] = set()
     for sentence in split_sentences(re.sub(r"\s+", " ", complaint)):
@@ -163,8 +192,8 @@ def split_issues(complaint: str) -> tuple[list[tuple[str, str]], list[str]]:
         if key in seen:
             continue
         seen.add(key)
-        issues.append((_heading(sentence), sentence))
-    return issues, set_aside
+        issues.append(Issue(_heading(sentence), sentence))
+    return ComplaintIssues(issues, set_aside)
 
 
 def _heading(sentence: str) -> str:
@@ -186,17 +215,10 @@ class Drafter:
         self.assistant = assistant
         self.settings = assistant.settings
 
-    def draft(
-        self,
-        complaint: str,
-        *,
-        council_response: str | None = None,
-        stage: int | None = None,
-        audience: Audience = "council",
-        filters: SearchFilters | None = None,
-    ) -> Draft:
+    def draft(self, request: DraftRequest) -> Draft:
         started = time.perf_counter()
-        complaint = (complaint or "").strip()
+        stage, audience, filters = request.stage, request.audience, request.filters
+        complaint = (request.complaint or "").strip()
         if not complaint:
             raise InputError("The complaint is empty: describe what the complaint is about.")
         if len(complaint) > MAX_COMPLAINT_CHARS:
@@ -206,7 +228,8 @@ class Drafter:
             )
         if stage not in (None, 1, 2, 3):
             raise InputError(f"The stage must be 1, 2 or 3, not {stage}")
-        filters = filters or SearchFilters()
+        if audience not in AUDIENCES:
+            raise InputError(f"The draft is for council or complainant, not {audience!r}")
         digest = hashlib.sha256(complaint.encode()).hexdigest()[:12]
         if self.settings.log_drafts:
             log.info("draft for complaint %s: %s", digest, complaint)
@@ -215,13 +238,13 @@ class Drafter:
                 "draft for complaint %s (%d characters; text not logged)", digest, len(complaint)
             )
 
-        issue_texts, set_aside = split_issues(complaint)
-        if not issue_texts:
-            issue_texts = [(_heading(complaint[:200]), complaint[:600])]
+        found = split_issues(complaint)
+        issue_texts = found.issues or [Issue(_heading(complaint[:200]), complaint[:600])]
         min_overlap = self.settings.retrieval.min_keyword_overlap
         issues: list[DraftIssue] = []
         shown: list[RetrievedParagraph] = []
-        for heading, words in issue_texts:
+        for issue in issue_texts:
+            heading, words = issue.heading, issue.words
             hits = self.assistant.retrieve(words, filters, self.settings.retrieval.k)
             relevant = [h for h in hits if is_relevant(words, [h], min_overlap)][
                 :PRECEDENTS_PER_ISSUE
@@ -235,22 +258,22 @@ class Drafter:
             )
             shown.extend(h for h in relevant if h not in shown)
 
-        procedure, procedure_citations = self._procedure(stage, complaint, filters)
+        procedure = self._procedure(stage, complaint)
         figures = (
-            self.assistant.remedy_figures(" ".join(w for _, w in issue_texts), shown, filters)
+            self.assistant.remedy_figures(" ".join(i.words for i in issue_texts), shown, filters)
             if shown
             else None
         )
         letter = self._letter(
             complaint,
-            council_response=council_response,
+            council_response=request.council_response,
             stage=stage,
             audience=audience,
             shown=shown,
         )
         citations = merge_citations(
             (p.citation for i in issues for p in i.precedents),
-            procedure_citations,
+            procedure.citations,
             figures.citations if figures else (),
             letter.context.citations(),
         )
@@ -258,15 +281,15 @@ class Drafter:
             audience=audience,
             stage=stage,
             issues=tuple(issues),
-            procedure=procedure,
-            procedure_citations=procedure_citations,
+            procedure=procedure.text,
+            procedure_citations=procedure.citations,
             remedies=figures.text
             if figures
             else "No precedent was close enough to suggest remedies.",
             letter=letter.text,
             citations=citations,
             verification=letter.verification,
-            set_aside=tuple(set_aside),
+            set_aside=tuple(found.set_aside),
             timings={"total_s": round(time.perf_counter() - started, 3)},
             model=letter.model,
             prompt_version=self.assistant.prompt("draft").version,
@@ -285,9 +308,7 @@ class Drafter:
             treatment=treatment,
         )
 
-    def _procedure(
-        self, stage: int | None, complaint: str, filters: SearchFilters
-    ) -> tuple[str, tuple[Citation, ...]]:
+    def _procedure(self, stage: int | None, complaint: str) -> Procedure:
         where = f"stage {stage}" if stage else "an unstated stage"
         query = (
             "statutory three-stage children's complaints procedure escalate to stage two "
@@ -310,7 +331,7 @@ class Drafter:
             lines.append("The complaint says an escalation to stage two was refused.")
         for hit in hits:
             lines.append(f"{_sentence_about(hit.text, 'stage')} {hit.marker}")
-        return " ".join(lines), tuple(Citation.of(h) for h in hits)
+        return Procedure(" ".join(lines), tuple(Citation.of(h) for h in hits))
 
     def _letter(
         self,

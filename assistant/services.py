@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from assistant.errors import InputError
 from assistant.parsing import normalise_ref
 from assistant.parsing.common import parse_date
 from assistant.types import SearchFilters
+
+# What a user types to filter: the names of `make_filters`' arguments.
+FILTER_INPUTS = ("category", "subcategory", "outcome", "council", "since", "until", "ref")
+
+
+def filter_inputs(values: Mapping[str, object]) -> dict[str, str | None]:
+    """The filter inputs among named values (a handler's parameters, say)."""
+    return {name: values[name] for name in FILTER_INPUTS if name in values}  # type: ignore[misc]
 
 
 def make_filters(

@@ -138,7 +138,24 @@ class SearchFilters(_Value):
         return all(value is None for value in self.model_dump().values())
 
 
-class RetrievedParagraph(_Value):
+class _Placed(_Value):
+    """A value standing for one numbered paragraph of one decision."""
+
+    @property
+    def place(self) -> tuple[str, int]:
+        """(ref, paragraph number): what makes two of them the same paragraph."""
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:
+        return paragraph_label(*self.place)
+
+    @property
+    def marker(self) -> str:
+        return paragraph_marker(*self.place)
+
+
+class RetrievedParagraph(_Placed):
     """A retrieval hit: one paragraph, with every reference of a joint decision it stands in."""
 
     ref: str
@@ -159,12 +176,8 @@ class RetrievedParagraph(_Value):
     dense_similarity: float | None = None
 
     @property
-    def label(self) -> str:
-        return paragraph_label(self.ref, self.number)
-
-    @property
-    def marker(self) -> str:
-        return paragraph_marker(self.ref, self.number)
+    def place(self) -> tuple[str, int]:
+        return (self.ref, self.number)
 
 
 def paragraph_label(ref: str, number: int) -> str:
@@ -187,7 +200,7 @@ def paragraph_marker(ref: str, number: int) -> str:
 CITATION_MARKER = re.compile(r"\[(\d{2} \d{3} \d{3}) ¶(\d+)\]")
 
 
-class Citation(_Value):
+class Citation(_Placed):
     key: str
     ref: str
     paragraph: int
@@ -207,16 +220,7 @@ class Citation(_Value):
         )
 
     @property
-    def label(self) -> str:
-        return paragraph_label(self.ref, self.paragraph)
-
-    @property
-    def marker(self) -> str:
-        return paragraph_marker(self.ref, self.paragraph)
-
-    @property
     def place(self) -> tuple[str, int]:
-        """(ref, paragraph): what makes two citations the same."""
         return (self.ref, self.paragraph)
 
     def markdown_link(self) -> str:

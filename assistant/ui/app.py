@@ -22,6 +22,7 @@ from assistant.application import FILTER_FIELDS, Application
 from assistant.errors import AssistantError
 from assistant.types import Answer, SearchFilters
 from assistant.ui.draft_tab import draft_tab
+from assistant.ui.filter_form import FilterForm
 from assistant.ui.render import (
     CSS,
     chip,
@@ -41,7 +42,6 @@ EXAMPLES = [
     "Will the Ombudsman reinvestigate a complaint that went through all three stages?",
     "What did the council pay family members who were caring for the children?",
 ]
-ANY = "(any)"
 MODEL_NAMES = {
     "local": "embedded model (Qwen2.5-Coder-1.5B, on this machine)",
     "fake": "fake extractive model (testing)",
@@ -63,44 +63,9 @@ def status(app: Application) -> tuple[str, dict[str, list[str]]]:
     return f"{line} · language model: {model}", choices
 
 
-def form_filters(
-    app: Application,
-    *,
-    category: str | None,
-    subcategory: str | None,
-    outcome: str | None,
-    council: str | None,
-    since: str | None,
-    until: str | None,
-) -> SearchFilters:
-    """Filters from the form's fields; "(any)" is no filter."""
-
-    def chosen(value: str | None) -> str | None:
-        return None if (value or "").strip() == ANY else value
-
-    return app.filters(
-        category=chosen(category),
-        subcategory=chosen(subcategory),
-        outcome=chosen(outcome),
-        council=chosen(council),
-        since=since,
-        until=until,
-        date_labels=("Decided on or after:", "Decided on or before:"),  # type: ignore[arg-type]
-    )
-
-
 def build_app(app: Application) -> gr.Blocks:
     files = SessionFiles()
     status_line, choices = status(app)
-
-    def dropdown(name: str, label: str) -> gr.Dropdown:
-        return gr.Dropdown(
-            choices=[ANY, *choices[name]],
-            value=ANY,
-            label=label,
-            allow_custom_value=True,
-            elem_id=f"filter-{name}",
-        )
 
     with gr.Blocks(title="LGSCO Precedent Assistant", analytics_enabled=False) as demo:
         gr.Markdown(
@@ -128,23 +93,15 @@ def build_app(app: Application) -> gr.Blocks:
                     gr.Examples(EXAMPLES, inputs=question, label="Start from an example")
                     ask_notice = gr.HTML(elem_id="ask-notice")
                     with gr.Accordion("Filters", open=False):
-                        with gr.Row():
-                            category = dropdown("category", "Category")
-                            subcategory = dropdown("subcategory", "Subcategory")
-                        with gr.Row():
-                            outcome = dropdown("outcome", "Outcome")
-                            council = dropdown("council", "Council")
-                        with gr.Row():
-                            since = gr.Textbox(
-                                label="Decided on or after",
-                                placeholder="YYYY-MM-DD",
-                                elem_id="filter-since",
-                            )
-                            until = gr.Textbox(
-                                label="Decided on or before",
-                                placeholder="YYYY-MM-DD",
-                                elem_id="filter-until",
-                            )
+                        form = FilterForm.build(
+                            choices,
+                            (
+                                ("category", "subcategory"),
+                                ("outcome", "council"),
+                                ("since", "until"),
+                            ),
+                            "filter",
+                        )
                     with gr.Row():
                         clear = gr.Button("New conversation", variant="secondary")
                     with gr.Accordion("Export this answer", open=False):
@@ -167,7 +124,7 @@ def build_app(app: Application) -> gr.Blocks:
                     with gr.Accordion("Evidence retrieved", open=False):
                         evidence_html = gr.HTML(elem_id="evidence")
             with gr.Tab("Remedies", id="remedies"):
-                _remedies_tab(app, dropdown)
+                _remedies_tab(app, choices)
             with gr.Tab("Draft", id="draft"):
                 draft_tab(app, files)
         gr.Markdown(status_line, elem_id="status-line")
@@ -178,31 +135,12 @@ def build_app(app: Application) -> gr.Blocks:
             "configured."
         )
         turns = gr.State([])
-        filter_inputs = [category, subcategory, outcome, council, since, until]
 
-        def respond(
-            message: str,
-            history: list,
-            past: list,
-            category: str,
-            subcategory: str,
-            outcome: str,
-            council: str,
-            since: str,
-            until: str,
-            request: gr.Request,
-        ) -> Iterator[dict]:
+        def respond(data: dict, request: gr.Request) -> Iterator[dict]:
+            message, history, past = data[question], data[chatbot], data[turns]
             history = list(history or [])
             try:
-                filters = form_filters(
-                    app,
-                    category=category,
-                    subcategory=subcategory,
-                    outcome=outcome,
-                    council=council,
-                    since=since,
-                    until=until,
-                )
+                filters = form.filters(app, data)
                 text = (message or "").strip()
                 history += [
                     {"role": "user", "content": text},
@@ -252,7 +190,7 @@ def build_app(app: Application) -> gr.Blocks:
 
         question.submit(
             respond,
-            [question, chatbot, turns, *filter_inputs],
+            {question, chatbot, turns, *form.components},
             [
                 chatbot,
                 chips,
@@ -306,17 +244,12 @@ def _view(app: Application, label: str | None) -> str:
         return notice("error", str(exc))
 
 
-def _remedies_tab(app: Application, dropdown: Callable[[str, str], gr.Dropdown]) -> None:
+def _remedies_tab(app: Application, choices: dict[str, list[str]]) -> None:
     import pandas as pd
 
-    with gr.Row():
-        category = dropdown("category", "Category")
-        subcategory = dropdown("subcategory", "Subcategory")
-        outcome = dropdown("outcome", "Outcome")
-    with gr.Row():
-        council = dropdown("council", "Council")
-        since = gr.Textbox(label="Decided on or after", placeholder="YYYY-MM-DD")
-        until = gr.Textbox(label="Decided on or before", placeholder="YYYY-MM-DD")
+    form = FilterForm.build(
+        choices, (("category", "subcategory", "outcome"), ("council", "since", "until")), "remedies"
+    )
     with gr.Row():
         fault = gr.Textbox(
             label="Fault (optional)",
@@ -349,27 +282,10 @@ def _remedies_tab(app: Application, dropdown: Callable[[str, str], gr.Dropdown])
     paragraph = gr.HTML(elem_id="remedies-paragraph")
     rows_state = gr.State([])
 
-    def compute(
-        category: str,
-        subcategory: str,
-        outcome: str,
-        council: str,
-        since: str,
-        until: str,
-        fault: str,
-        origin: str,
-    ) -> dict:
+    def compute(data: dict) -> dict:
         try:
-            filters = form_filters(
-                app,
-                category=category,
-                subcategory=subcategory,
-                outcome=outcome,
-                council=council,
-                since=since,
-                until=until,
-            )
-            figures = app.remedies(filters, fault=fault, origin=origin or "any")
+            filters = form.filters(app, data)
+            figures = app.remedies(filters, fault=data[fault], origin=data[origin] or "any")
         except AssistantError as exc:
             return {summary: notice("error", str(exc)), chart: None, table: None, rows_state: []}
         rows = []
@@ -423,10 +339,9 @@ def _remedies_tab(app: Application, dropdown: Callable[[str, str], gr.Dropdown])
         ]
         return _view(app, inside[0]["decision"]) if inside else ""
 
-    inputs = [category, subcategory, outcome, council, since, until, fault, origin]
     show.click(
         compute,
-        inputs,
+        {*form.components, fault, origin},
         [summary, chart, table, rows_state, paragraph],
         api_visibility="private",
         concurrency_id="remedies",
@@ -448,14 +363,7 @@ def _api(app: Application) -> None:
         until: str = "",
     ) -> dict:
         """Answer a question; returns the answer, its citations and verification counts."""
-        filters = app.filters(
-            category=category,
-            subcategory=subcategory,
-            outcome=outcome,
-            council=council,
-            since=since,
-            until=until,
-        )
+        filters = app.filters_from(locals())
         answer = app.ask(question, filters)
         return answer.model_dump(mode="json", exclude={"hits", "model_output"})
 
@@ -470,14 +378,7 @@ def _api(app: Application) -> None:
         k: int = 6,
     ) -> list[dict]:
         """Retrieval only: the best paragraphs for a question."""
-        filters = app.filters(
-            category=category,
-            subcategory=subcategory,
-            outcome=outcome,
-            council=council,
-            since=since,
-            until=until,
-        )
+        filters = app.filters_from(locals())
         return [h.model_dump(mode="json") for h in app.search(question, filters, k)]
 
     def remedies(
@@ -491,14 +392,7 @@ def _api(app: Application) -> None:
         origin: str = "any",
     ) -> dict:
         """Typical remedies with the paragraphs behind each figure."""
-        filters = app.filters(
-            category=category,
-            subcategory=subcategory,
-            outcome=outcome,
-            council=council,
-            since=since,
-            until=until,
-        )
+        filters = app.filters_from(locals())
         return app.remedies(filters, fault=fault.strip() or None, origin=origin).as_dict()
 
     def decision(ref: str, paragraph: int = 1) -> str:

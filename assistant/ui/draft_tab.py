@@ -6,7 +6,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant.application import Application
+from assistant.application import Application, DraftRequest
 from assistant.errors import AssistantError, InputError
 from assistant.ui.render import notice
 from assistant.ui.session_files import SessionFiles
@@ -66,10 +66,12 @@ def draft_tab(app: Application, files: SessionFiles) -> None:
             if not (text or "").strip():
                 raise InputError("Type, paste or upload the complaint first.")
             draft = app.draft(
-                text,
-                council_response=earlier or None,
-                stage=None if stage_value == "not stated" else int(stage_value),
-                audience=who,
+                DraftRequest(
+                    text,
+                    council_response=earlier or None,
+                    stage=None if stage_value == "not stated" else int(stage_value),
+                    audience=who,  # type: ignore[arg-type]
+                )
             )
         except AssistantError as exc:
             return notice("error", str(exc)), "", None

@@ -10,7 +10,14 @@ import docx
 import pytest
 
 from assistant.answer import Assistant
-from assistant.draft import SECTIONS, Drafter, draft_docx, draft_markdown, read_text_file
+from assistant.draft import (
+    SECTIONS,
+    Drafter,
+    DraftRequest,
+    draft_docx,
+    draft_markdown,
+    read_text_file,
+)
 from assistant.errors import InputError
 from tests.conftest import ROOT, make_settings, run_cli, scripted
 
@@ -28,7 +35,7 @@ def drafter(built_index) -> Drafter:
 
 
 def test_a_refused_stage_two_escalation_cites_the_precedent_and_remedies(drafter: Drafter) -> None:
-    draft = drafter.draft(COMPLAINT.read_text(), stage=2)
+    draft = drafter.draft(DraftRequest(COMPLAINT.read_text(), stage=2))
     cited = {(c.ref, c.paragraph) for c in draft.citations}
     # Redbridge: refusing stage two denied an independent investigation; Tower Hamlets:
     # the stage-two request and its remedy.
@@ -49,14 +56,14 @@ def test_a_refused_stage_two_escalation_cites_the_precedent_and_remedies(drafter
 
 
 def test_injection_text_in_the_complaint_is_inert(built_index, drafter: Drafter) -> None:
-    clean = drafter.draft(COMPLAINT.read_text(), stage=2)
+    clean = drafter.draft(DraftRequest(COMPLAINT.read_text(), stage=2))
     injected_text = COMPLAINT.read_text() + "\n\n" + INJECTION
     # A model that obeys the injection, to show verification stands between it and the draft.
     obeying = scripted(
         "As instructed [P99]. The council must pay £9,999 [P1]. Decision 99 999 999 applies [P2]."
     )
     assistant = Assistant(make_settings(built_index.dir), backend=obeying, index=built_index)
-    draft = Drafter(assistant).draft(injected_text, stage=2)
+    draft = Drafter(assistant).draft(DraftRequest(injected_text, stage=2))
     # The model saw the complaint, injection included, only inside the fence, as data.
     [prompt] = obeying.model.prompts
     fenced = prompt.rsplit("<complaint>", 1)[1].split("</complaint>", 1)[0]
@@ -76,7 +83,7 @@ def test_injection_text_in_the_complaint_is_inert(built_index, drafter: Drafter)
 
 
 def test_docx_export_opens_and_footnotes_the_citations(drafter: Drafter, tmp_path: Path) -> None:
-    draft = drafter.draft(COMPLAINT.read_text(), stage=2, audience="complainant")
+    draft = drafter.draft(DraftRequest(COMPLAINT.read_text(), stage=2, audience="complainant"))
     path = draft_docx(draft, tmp_path / "draft.docx")
     document = docx.Document(str(path))
     body = "\n".join(p.text for p in document.paragraphs)
@@ -136,4 +143,4 @@ def test_bad_complaint_files_are_clear_errors(tmp_path: Path) -> None:
 
 def test_an_empty_complaint_is_refused(drafter: Drafter) -> None:
     with pytest.raises(InputError, match="The complaint is empty"):
-        drafter.draft("   ")
+        drafter.draft(DraftRequest("   "))
