@@ -10,7 +10,7 @@ QUERY = "council refused to escalate the complaint to stage two"
 
 
 def test_invoke_returns_the_typed_hits_as_documents(built_index) -> None:
-    filters = SearchFilters(subcategory="Looked after children")
+    filters = SearchFilters(category="Children's care services")
     retriever = HybridRetriever(
         index=built_index, settings=built_index.settings.retrieval, filters=filters, k=4
     )
