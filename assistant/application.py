@@ -162,9 +162,6 @@ class Application:
         """The values each filter can take: categories, subcategories, outcomes, councils."""
         return {name: self.index.store.distinct(name) for name in FILTER_FIELDS}
 
-    def embedding_fingerprint(self) -> str:
-        return str((self.index.stored_fingerprint() or {}).get("embedding"))
-
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestSummary:
         """Parse decisions and add them to the index; unchanged ones cost nothing."""
         missing = [str(p) for p in paths if not p.exists()]

@@ -59,8 +59,9 @@ class _Run:
     hits: tuple[RetrievedParagraph, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
 
-    def mark(self, stage: str, since: float | None = None) -> None:
-        self.timings[stage] = time.perf_counter() - (self.started if since is None else since)
+    def mark(self, stage: str) -> None:
+        """Record the time from the start to now as `stage`."""
+        self.timings[stage] = time.perf_counter() - self.started
 
 
 class Assistant:

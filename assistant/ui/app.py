@@ -10,9 +10,11 @@ are written per session (`SessionFiles`).
 
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -48,24 +50,31 @@ MODEL_NAMES = {
 }
 
 
-def status(app: Application) -> tuple[str, dict[str, list[str]]]:
-    """A line saying which model and index are in use, and the filter choices."""
+@dataclass(frozen=True)
+class Status:
+    line: str  # which index and model are in use
+    choices: dict[str, list[str]]  # the values each filter can take
+
+
+def status(app: Application) -> Status:
     try:
         choices = app.filter_choices()
         stats = app.stats()
     except AssistantError as exc:
-        return f"**Index unavailable:** {exc}", {c: [] for c in FILTER_FIELDS}
+        return Status(f"**Index unavailable:** {exc}", {c: [] for c in FILTER_FIELDS})
     model = MODEL_NAMES.get(app.llm, f"OpenAI-compatible `{app.settings.llm.model}`")
     line = (
         f"Index `{stats.index_dir}`: {stats.decisions} decisions, {stats.paragraphs} "
         f"paragraphs · embeddings `{(stats.fingerprint or {}).get('embedding')}`"
     )
-    return f"{line} · language model: {model}", choices
+    return Status(f"{line} · language model: {model}", choices)
 
 
 def build_app(app: Application) -> gr.Blocks:
     files = SessionFiles()
-    status_line, choices = status(app)
+    atexit.register(files.close)
+    state = status(app)
+    choices = state.choices
 
     with gr.Blocks(title="LGSCO Precedent Assistant", analytics_enabled=False) as demo:
         gr.Markdown(
@@ -127,7 +136,7 @@ def build_app(app: Application) -> gr.Blocks:
                 _remedies_tab(app, choices)
             with gr.Tab("Draft", id="draft"):
                 draft_tab(app, files)
-        gr.Markdown(status_line, elem_id="status-line")
+        gr.Markdown(state.line, elem_id="status-line")
         gr.Markdown(
             "Source: decisions of the Local Government and Social Care Ombudsman "
             "([lgo.org.uk/decisions](https://www.lgo.org.uk/decisions)). Everything runs on "
@@ -137,15 +146,17 @@ def build_app(app: Application) -> gr.Blocks:
         turns = gr.State([])
 
         def respond(data: dict, request: gr.Request) -> Iterator[dict]:
-            message, history, past = data[question], data[chatbot], data[turns]
-            history = list(history or [])
+            """The question box is emptied by the first update, so a next question typed
+            meanwhile is never cleared."""
+            text, past = (data[question] or "").strip(), data[turns]
+            history = [
+                *(data[chatbot] or []),
+                {"role": "user", "content": text},
+                {"role": "assistant", "content": "…"},
+            ]
             try:
+                yield {question: "", chatbot: history}
                 filters = form.filters(app, data)
-                text = (message or "").strip()
-                history += [
-                    {"role": "user", "content": text},
-                    {"role": "assistant", "content": "…"},
-                ]
                 streamed = ""
                 answer: Answer | None = None
                 turns_so_far = [Turn(q, a) for q, a in past]
@@ -184,14 +195,14 @@ def build_app(app: Application) -> gr.Blocks:
                     decision_html: _view(app, first) if first else "",
                 }
             except AssistantError as exc:
-                if history:
-                    history = [*history[:-1], {"role": "assistant", "content": f"⚠ {exc}"}]
+                history[-1] = {"role": "assistant", "content": f"⚠ {exc}"}
                 yield {chatbot: history, ask_notice: notice("error", str(exc))}
 
         question.submit(
             respond,
             {question, chatbot, turns, *form.components},
             [
+                question,
                 chatbot,
                 chips,
                 evidence_html,
@@ -204,7 +215,7 @@ def build_app(app: Application) -> gr.Blocks:
             api_visibility="undocumented",
             concurrency_limit=4,
             concurrency_id="ask",
-        ).then(lambda: "", None, question, api_visibility="private")
+        )
         chips.change(
             lambda label: _view(app, label), chips, decision_html, api_visibility="private"
         )

@@ -59,7 +59,7 @@ def draft_tab(app: Application, files: SessionFiles) -> None:
         stage_value: str,
         who: str,
         request: gr.Request,
-    ) -> tuple[str, str, str | None]:
+    ) -> dict:
         try:
             if file:
                 text = app.read_complaint(Path(file))
@@ -74,12 +74,16 @@ def draft_tab(app: Application, files: SessionFiles) -> None:
                 )
             )
         except AssistantError as exc:
-            return notice("error", str(exc)), "", None
+            return {status: notice("error", str(exc)), preview: "", download: None}
         path = app.write_draft(draft, files.new_path(request.session_hash, "lgsco-draft.docx"))
         message = f"Drafted with {draft.model} in {draft.timings['total_s']:.1f} s."
         if draft.set_aside:
             message += " Text in the complaint addressed to an assistant was not followed."
-        return notice("none", message), app.draft_markdown(draft), str(path)
+        return {
+            status: notice("none", message),
+            preview: app.draft_markdown(draft),
+            download: str(path),
+        }
 
     go.click(
         run,
