@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 from assistant.answer import AskEvent, Assistant, Turn
@@ -32,7 +31,7 @@ from assistant.index import Index
 from assistant.index.ingest import Ingestor, IngestSummary
 from assistant.llm import ensure_local_model
 from assistant.parsing import normalise_ref, read_path
-from assistant.remedies import Origin, RemedyFigures, RemedyView
+from assistant.remedies import Origin, RemedyFigures
 from assistant.services import filter_inputs, make_filters
 from assistant.settings import LLMBackend, Settings
 from assistant.types import (
@@ -85,10 +84,6 @@ class Application:
     def index(self) -> Index:
         """The index, its fingerprint checked (opened on first use)."""
         return self.assistant.index
-
-    @cached_property
-    def _remedy_view(self) -> RemedyView:
-        return RemedyView(self.index, self.settings.retrieval)
 
     @property
     def model_name(self) -> str:
@@ -182,7 +177,7 @@ class Application:
             raise InputError(f"origin must be any, ombudsman or council, not {origin!r}")
         if fault is not None and not fault.strip():
             fault = None
-        return self._remedy_view.figures(filters, fault, origin)  # type: ignore[arg-type]
+        return self.assistant.remedy_view.figures(filters, fault, origin)  # type: ignore[arg-type]
 
     def read_complaint(self, path: Path, what: str = "complaint") -> str:
         """A .txt, .md or .docx file's text, within the upload limit."""

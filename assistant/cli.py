@@ -14,24 +14,20 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assistant.answer.events import AnswerEvent, EvidenceEvent, TokenEvent
-from assistant.application import (
-    Application,
-    DraftRequest,
-    EvalOutcome,
-    RemedyFigures,
-)
-from assistant.application import Progress as ProgressCallback
 from assistant.errors import AssistantError, InputError
 from assistant.settings import Settings, load_settings
-from assistant.types import Answer, Decision, IndexStats
+
+if TYPE_CHECKING:  # the facade (and langchain under it) loads when a command runs
+    from assistant.application import Application, EvalOutcome, RemedyFigures
+    from assistant.application import Progress as ProgressCallback
+    from assistant.types import Answer, Decision
 
 app = typer.Typer(
     add_completion=False,
@@ -73,6 +69,8 @@ def settings_for(index: Path | None) -> Settings:
 
 
 def application(index: Path | None, llm: str | None = None) -> Application:
+    from assistant.application import Application
+
     if llm is not None and llm not in ("local", "openai", "fake"):
         raise InputError(f"--llm must be local, openai or fake, not {llm!r}")
     return Application(settings_for(index), llm=llm)  # type: ignore[arg-type]
@@ -178,7 +176,7 @@ def show(
 @clear_errors
 def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
     """What the index holds: decisions by category, outcome and year; model; fingerprint."""
-    data: IndexStats = application(index).stats()
+    data = application(index).stats()
     if as_json:
         out.print_json(data.model_dump_json())
         return
@@ -221,6 +219,8 @@ def ask(
     as_json: JsonOption = False,
 ) -> None:
     """Answer a question from past decisions, every claim cited to its paragraph."""
+    from assistant.answer.events import AnswerEvent, EvidenceEvent, TokenEvent
+
     app_ = application(index, llm)
     filters = app_.filters_from(locals())
     answer = None
@@ -507,6 +507,8 @@ def draft(
     as_json: JsonOption = False,
 ) -> None:
     """Draft a complaint response with cited precedent and remedies."""
+    from assistant.application import DraftRequest
+
     if audience not in ("council", "complainant"):
         raise InputError(f"--for must be council or complainant, not {audience!r}")
     if out_path is not None and out_path.suffix.lower() not in (".docx", ".md"):

@@ -88,6 +88,11 @@ class Assistant:
     def retriever(self) -> HybridRetriever:
         return HybridRetriever(index=self.index, settings=self.settings.retrieval)
 
+    @cached_property
+    def remedy_view(self) -> remedies.RemedyView:
+        """Typical-remedy figures over this index."""
+        return remedies.RemedyView(self.index, self.settings.retrieval)
+
     @property
     def backend(self) -> ChatBackend:
         if self._backend is None:
@@ -213,7 +218,7 @@ class Assistant:
     ) -> AnswerFigures:
         """Computed remedy figures for a 'what is typical' question, over the decisions the
         evidence comes from and those whose findings match the question's fault."""
-        view = remedies.RemedyView(self.index, self.settings.retrieval)
+        view = self.remedy_view
         refs = {ref for hit in hits for ref in hit.refs}
         fault = remedies.fault_in(question)
         if fault:
