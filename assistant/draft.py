@@ -15,18 +15,24 @@ import hashlib
 import logging
 import re
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from assistant.answer import Assistant, build_context, citation, extractive_answer, render_keys
+from assistant.answer import Assistant, Context, KeyedText
 from assistant.answer.relevance import content_words, is_relevant
 from assistant.answer.verify import split_sentences, verify
-from assistant.errors import InputError, LLMError
+from assistant.errors import InputError
 from assistant.export import ATTRIBUTION, FootnotedDocument
-from assistant.prompts import load_prompt
-from assistant.types import Citation, RetrievedParagraph, SearchFilters, Verification
+from assistant.types import (
+    Citation,
+    RetrievedParagraph,
+    SearchFilters,
+    Verification,
+    merge_citations,
+)
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +96,31 @@ class Draft(_Value):
     prompt_version: str
 
 
+@dataclass(frozen=True)
+class DraftRequest:
+    """What a draft is asked for: the complaint (data, never instructions) and its setting."""
+
+    complaint: str
+    council_response: str | None = None
+    stage: int | None = None
+    audience: Audience = "council"
+    filters: SearchFilters = field(default_factory=SearchFilters)
+
+
+@dataclass(frozen=True)
+class Procedure:
+    text: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class Letter:
+    text: str
+    verification: Verification
+    model: str
+    context: Context  # the paragraphs the letter cites
+
+
 AUDIENCES = {
     "council": "the council replying to the complainant",
     "complainant": "the complainant or advocate writing to the council",
@@ -129,10 +160,22 @@ def read_text_file(path: Path, max_bytes: int, what: str = "complaint") -> str:
     raise InputError(f"{path}: give the {what} as a .txt, .md or .docx file")
 
 
-def split_issues(complaint: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """(heading, the complaint's sentence) for each issue raised, and any sentences set
-    aside because they address an assistant rather than the council."""
-    issues: list[tuple[str, str]] = []
+@dataclass(frozen=True)
+class Issue:
+    heading: str
+    words: str  # the complaint's own sentence
+
+
+@dataclass(frozen=True)
+class ComplaintIssues:
+    issues: list[Issue]
+    set_aside: list[str]  # sentences addressed to an assistant rather than the council
+
+
+def split_issues(complaint: str) -> ComplaintIssues:
+    """Each issue the complaint raises, and any sentences set aside because they address an
+    assistant rather than the council."""
+    issues: list[Issue] = []
     set_aside: list[str] = []
     seen: set[frozenset[str]] = set()
     for sentence in split_sentences(re.sub(r"\s+", " ", complaint)):
@@ -149,8 +192,8 @@ def split_issues(complaint: str) -> tuple[list[tuple[str, str]], list[str]]:
         if key in seen:
             continue
         seen.add(key)
-        issues.append((_heading(sentence), sentence))
-    return issues, set_aside
+        issues.append(Issue(_heading(sentence), sentence))
+    return ComplaintIssues(issues, set_aside)
 
 
 def _heading(sentence: str) -> str:
@@ -172,17 +215,10 @@ class Drafter:
         self.assistant = assistant
         self.settings = assistant.settings
 
-    def draft(
-        self,
-        complaint: str,
-        *,
-        council_response: str | None = None,
-        stage: int | None = None,
-        audience: Audience = "council",
-        filters: SearchFilters | None = None,
-    ) -> Draft:
+    def draft(self, request: DraftRequest) -> Draft:
         started = time.perf_counter()
-        complaint = (complaint or "").strip()
+        stage, audience, filters = request.stage, request.audience, request.filters
+        complaint = (request.complaint or "").strip()
         if not complaint:
             raise InputError("The complaint is empty: describe what the complaint is about.")
         if len(complaint) > MAX_COMPLAINT_CHARS:
@@ -192,7 +228,8 @@ class Drafter:
             )
         if stage not in (None, 1, 2, 3):
             raise InputError(f"The stage must be 1, 2 or 3, not {stage}")
-        filters = filters or SearchFilters()
+        if audience not in AUDIENCES:
+            raise InputError(f"The draft is for council or complainant, not {audience!r}")
         digest = hashlib.sha256(complaint.encode()).hexdigest()[:12]
         if self.settings.log_drafts:
             log.info("draft for complaint %s: %s", digest, complaint)
@@ -201,15 +238,14 @@ class Drafter:
                 "draft for complaint %s (%d characters; text not logged)", digest, len(complaint)
             )
 
-        issue_texts, set_aside = split_issues(complaint)
-        if not issue_texts:
-            issue_texts = [(_heading(complaint[:200]), complaint[:600])]
-        retriever = self.assistant.retriever
+        found = split_issues(complaint)
+        issue_texts = found.issues or [Issue(_heading(complaint[:200]), complaint[:600])]
         min_overlap = self.settings.retrieval.min_keyword_overlap
         issues: list[DraftIssue] = []
         shown: list[RetrievedParagraph] = []
-        for heading, words in issue_texts:
-            hits = retriever.search(words, filters, self.settings.retrieval.k)
+        for issue in issue_texts:
+            heading, words = issue.heading, issue.words
+            hits = self.assistant.retrieve(words, filters, self.settings.retrieval.k)
             relevant = [h for h in hits if is_relevant(words, [h], min_overlap)][
                 :PRECEDENTS_PER_ISSUE
             ]
@@ -222,39 +258,41 @@ class Drafter:
             )
             shown.extend(h for h in relevant if h not in shown)
 
-        procedure, procedure_citations = self._procedure(stage, complaint, filters)
-        remedies_text, remedy_citations = (
-            self.assistant.remedy_figures(" ".join(w for _, w in issue_texts), shown, filters)
+        procedure = self._procedure(stage, complaint)
+        figures = (
+            self.assistant.remedy_figures(" ".join(i.words for i in issue_texts), shown, filters)
             if shown
-            else ("No precedent was close enough to suggest remedies.", ())
+            else None
         )
-
-        letter, verification, model_name, keyed = self._letter(
-            complaint, council_response, stage, audience, shown
+        letter = self._letter(
+            complaint,
+            council_response=request.council_response,
+            stage=stage,
+            audience=audience,
+            shown=shown,
         )
-        citations: list[Citation] = []
-        for c in (
-            *(p.citation for i in issues for p in i.precedents),
-            *procedure_citations,
-            *remedy_citations,
-            *(citation(k, keyed[k][0]) for k in keyed),
-        ):
-            if all((c.ref, c.paragraph) != (x.ref, x.paragraph) for x in citations):
-                citations.append(c)
+        citations = merge_citations(
+            (p.citation for i in issues for p in i.precedents),
+            procedure.citations,
+            figures.citations if figures else (),
+            letter.context.citations(),
+        )
         return Draft(
             audience=audience,
             stage=stage,
             issues=tuple(issues),
-            procedure=procedure,
-            procedure_citations=procedure_citations,
-            remedies=remedies_text,
-            letter=letter,
-            citations=tuple(citations),
-            verification=verification,
-            set_aside=tuple(set_aside),
+            procedure=procedure.text,
+            procedure_citations=procedure.citations,
+            remedies=figures.text
+            if figures
+            else "No precedent was close enough to suggest remedies.",
+            letter=letter.text,
+            citations=citations,
+            verification=letter.verification,
+            set_aside=tuple(found.set_aside),
             timings={"total_s": round(time.perf_counter() - started, 3)},
-            model=model_name,
-            prompt_version=load_prompt(self.settings.prompts_dir, "draft").version,
+            model=letter.model,
+            prompt_version=self.assistant.prompt("draft").version,
         )
 
     def _precedent(self, hit: RetrievedParagraph) -> Precedent:
@@ -264,15 +302,13 @@ class Drafter:
             "The decision page does not state its outcome",
         )
         return Precedent(
-            citation=citation("", hit),
+            citation=Citation.of(hit),
             council=hit.council,
             outcome=hit.outcome,
             treatment=treatment,
         )
 
-    def _procedure(
-        self, stage: int | None, complaint: str, filters: SearchFilters
-    ) -> tuple[str, tuple[Citation, ...]]:
+    def _procedure(self, stage: int | None, complaint: str) -> Procedure:
         where = f"stage {stage}" if stage else "an unstated stage"
         query = (
             "statutory three-stage children's complaints procedure escalate to stage two "
@@ -280,7 +316,7 @@ class Drafter:
         )
         hits = [
             h
-            for h in self.assistant.retriever.search(query, SearchFilters(), 8)
+            for h in self.assistant.retrieve(query, SearchFilters(), 8)
             if "stage" in h.text.lower() and h.section.lower() not in _REMEDY_SECTIONS
         ][:3]
         escalation_refused = bool(
@@ -294,28 +330,29 @@ class Drafter:
         if escalation_refused:
             lines.append("The complaint says an escalation to stage two was refused.")
         for hit in hits:
-            lines.append(f"{_sentence_about(hit.text, 'stage')} [{hit.ref} ¶{hit.number}]")
-        return " ".join(lines), tuple(citation("", h) for h in hits)
+            lines.append(f"{_sentence_about(hit.text, 'stage')} {hit.marker}")
+        return Procedure(" ".join(lines), tuple(Citation.of(h) for h in hits))
 
     def _letter(
         self,
         complaint: str,
+        *,
         council_response: str | None,
         stage: int | None,
         audience: Audience,
         shown: list[RetrievedParagraph],
-    ) -> tuple[str, Verification, str, dict]:
+    ) -> Letter:
         if not shown:
-            return (
-                "The decisions in the index do not contain precedent close enough to this "
+            return Letter(
+                text="The decisions in the index do not contain precedent close enough to this "
                 "complaint, so no letter is drafted from them.",
-                Verification(),
-                "none",
-                {},
+                verification=Verification(),
+                model="none",
+                context=Context({}),
             )
         # A small model writes better from a few paragraphs: the best of each issue first.
-        context, keyed = build_context(shown[:LETTER_PARAGRAPHS])
-        prompt = load_prompt(self.settings.prompts_dir, "draft")
+        context = Context.of(shown[:LETTER_PARAGRAPHS])
+        prompt = self.assistant.prompt("draft")
         audience_text = (
             "from the council replying to the complainant"
             if audience == "council"
@@ -327,28 +364,26 @@ class Drafter:
             else ""
         )
         messages = prompt.template().format_messages(
-            context=context,
+            context=context.text,
             complaint=complaint_block,
             stage=stage or "not stated",
             audience_text=audience_text,
         )
         backend = self.assistant.backend
-        try:
-            raw = str(backend.model.invoke(messages).content)
-        except Exception as exc:
-            raise LLMError(f"The language model ({backend.name}) failed: {exc}") from exc
-        texts = {key: keyed[key][1] for key in keyed}
-        result = verify(raw, texts)
+        result = verify(backend.invoke(messages), context.texts())
         fell_back = not result.cited_keys
-        body, used = extractive_answer(keyed) if fell_back else (result.text, result.cited_keys)
-        verification = result.counts(fell_back=fell_back)
+        body = context.extractive() if fell_back else KeyedText(result.text, result.cited_keys)
         greeting, closing = (
             ("Dear [complainant's name],", "Yours sincerely,\n[Name], Complaints Manager")
             if audience == "council"
             else ("Dear Complaints Manager,", "Yours faithfully,\n[Name]")
         )
-        letter = f"{greeting}\n\n{render_keys(body, keyed)}\n\n{closing}"
-        return letter, verification, backend.name, {k: keyed[k] for k in used}
+        return Letter(
+            text=f"{greeting}\n\n{context.render(body.text)}\n\n{closing}",
+            verification=result.counts(fell_back=fell_back),
+            model=backend.name,
+            context=context.only(body.keys),
+        )
 
 
 def _sentence_about(text: str, word: str) -> str:
@@ -377,8 +412,7 @@ def draft_markdown(draft: Draft) -> str:
             quote = quote if len(quote) <= 500 else quote[:500] + "…"
             lines.append(
                 f"- {p.treatment} in {p.citation.ref} ({p.council or 'council not stated'}, "
-                f"{p.outcome or 'outcome not stated'}): “{quote}” "
-                f"[{p.citation.ref} ¶{p.citation.paragraph}]"
+                f"{p.outcome or 'outcome not stated'}): “{quote}” {p.citation.marker}"
             )
         lines.append("")
     lines += [
@@ -400,7 +434,7 @@ def draft_markdown(draft: Draft) -> str:
         ]
     lines += ["## Citations", ""]
     for c in draft.citations:
-        lines.append(f"- [{c.ref} ¶{c.paragraph}]({c.url}) ({c.section})")
+        lines.append(f"- {c.markdown_link()}")
     lines += ["", f"*{ATTRIBUTION}*"]
     return "\n".join(lines) + "\n"
 
@@ -417,7 +451,7 @@ def draft_docx(draft: Draft, path: Path) -> Path:
         for p in issue.precedents:
             doc.paragraph(
                 f"{p.treatment} in decision {p.citation.ref} ({p.outcome or 'outcome not stated'}) "
-                f"[{p.citation.ref} ¶{p.citation.paragraph}]",
+                f"{p.citation.marker}",
                 style="List Bullet",
             )
     doc.heading(SECTIONS[1], 1)

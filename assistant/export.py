@@ -8,7 +8,6 @@ python-docx has no footnote API, so `FootnotedDocument` adds the footnotes part 
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,13 +20,12 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 
-from assistant.types import Answer, Citation
+from assistant.types import CITATION_MARKER, Answer, Citation
 
 ATTRIBUTION = (
     "Source: decisions of the Local Government and Social Care Ombudsman, "
     "https://www.lgo.org.uk/decisions. Quoted paragraphs are the Ombudsman's words."
 )
-MARKER = re.compile(r"\[(\d{2} \d{3} \d{3}) ¶(\d+)\]")
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _FOOTNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 _EMPTY_FOOTNOTES = (
@@ -44,7 +42,7 @@ class FootnotedDocument:
     def __init__(self, citations: Sequence[Citation]) -> None:
         self.document = Document()
         self.document.styles["Normal"].font.size = Pt(11)
-        self.citations = {(c.ref, c.paragraph): c for c in citations}
+        self.citations = {c.place: c for c in citations}
         self._numbers: dict[tuple[str, int], int] = {}
         part = Part(
             PackURI("/word/footnotes.xml"),
@@ -63,7 +61,7 @@ class FootnotedDocument:
         """Add text; each citation marker becomes a footnote reference at that point."""
         paragraph = self.document.add_paragraph(style=style)
         position = 0
-        for match in MARKER.finditer(text):
+        for match in CITATION_MARKER.finditer(text):
             paragraph.add_run(text[position : match.start()].rstrip(" "))
             self._footnote_reference(paragraph, (match.group(1), int(match.group(2))))
             position = match.end()
@@ -133,7 +131,7 @@ def answer_markdown(answer: Answer) -> str:
         lines.append("")
         for c in answer.citations:
             quote = " ".join(c.quote.split())
-            lines.append(f"- [{c.ref} ¶{c.paragraph}]({c.url}) ({c.section}): “{quote}”")
+            lines.append(f"- {c.markdown_link()}: “{quote}”")
         lines.append("")
     lines.append(f"*{ATTRIBUTION}*")
     return "\n".join(lines) + "\n"

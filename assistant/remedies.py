@@ -27,7 +27,15 @@ from assistant.index import Index
 from assistant.index.store import normalise_for_hash, paragraph_id
 from assistant.retrieval import BOILERPLATE_SECTIONS, HybridRetriever
 from assistant.settings import RetrievalSettings
-from assistant.types import PaymentPurpose, Remedy, RemedyKind, SearchFilters
+from assistant.types import (
+    Citation,
+    PaymentPurpose,
+    Remedy,
+    RemedyKind,
+    SearchFilters,
+    paragraph_label,
+    paragraph_marker,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +49,7 @@ FAULT_MIN_OVERLAP_CLOSE = 0.5
 FAULT_MIN_SIMILARITY = 0.55
 FAULT_CANDIDATES = 60
 
-PURPOSE_LABELS = {
-    PaymentPurpose.DISTRESS: "distress",
-    PaymentPurpose.TIME_AND_TROUBLE: "time and trouble",
-    PaymentPurpose.DELAY: "delay",
-    PaymentPurpose.COSTS: "costs",
-    PaymentPurpose.REFUND: "refunds",
-    PaymentPurpose.LOST_PROVISION: "lost provision",
-    PaymentPurpose.OTHER: "other purposes",
-}
+PURPOSE_LABELS = {purpose: purpose.label for purpose in PaymentPurpose}
 
 
 @dataclass(frozen=True)
@@ -88,17 +88,28 @@ class RemedyRecord:
         return r.action or r.kind.value.replace("_", " ")
 
     @property
+    def label_of_paragraph(self) -> str:
+        return paragraph_label(self.ref, self.remedy.paragraph)
+
+    @property
     def marker(self) -> str:
-        return f"[{self.ref} ¶{self.remedy.paragraph}]"
+        return paragraph_marker(self.ref, self.remedy.paragraph)
 
     def describe_amount(self) -> str:
-        r = self.remedy
-        if r.amount is None:
-            return "amount not stated"
-        if r.per_month:
-            total = f", total £{r.total:,.0f}" if r.total else ""
-            return f"£{r.amount:,.0f} a month{total}"
-        return f"£{r.amount:,.0f}"
+        return self.remedy.amount_text()
+
+    def citation(self) -> Citation | None:
+        """A citation of the remedy's paragraph, when the paragraph was found."""
+        if self.quote is None or self.section is None:
+            return None
+        return Citation(
+            key="",
+            ref=self.ref,
+            paragraph=self.remedy.paragraph,
+            section=self.section,
+            quote=self.quote,
+            url=self.url,
+        )
 
 
 @dataclass(frozen=True)
@@ -125,7 +136,7 @@ class PaymentFigures:
         return statistics.median(self.amounts) if self.amounts else None
 
     def describe(self) -> str:
-        label = PURPOSE_LABELS[self.purpose]
+        label = self.purpose.label
         total = len(self.payments) + len(self.unstated)
         n = self.decisions
         text = f"{label}: {total} payment{'s' * (total != 1)} in {n} decision{'s' * (n != 1)}"
@@ -171,6 +182,10 @@ class RemedyFigures:
                 seen.append(record.marker)
         extra = f" and {len(seen) - limit} more" if len(seen) > limit else ""
         return " ".join(seen[:limit]) + extra
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready data: for --json, the UI and the API."""
+        return figures_to_dict(self)
 
     def summary_text(self) -> str:
         """The figures as sentences, each citing the paragraphs it rests on."""
@@ -360,7 +375,7 @@ def figures_to_dict(figures: RemedyFigures) -> dict[str, Any]:
                 "remedy": a.label,
                 "kind": a.kind.value,
                 "decisions": a.decisions,
-                "where": sorted({f"{r.ref} ¶{r.remedy.paragraph}" for r in a.records}),
+                "where": sorted({r.label_of_paragraph for r in a.records}),
             }
             for a in figures.actions
         ],

@@ -1,38 +1,21 @@
-"""Small use-cases shared by the surfaces (CLI, UI, Python API) that need no model."""
+"""Filters from what a user typed, shared by every surface through the facade."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping
 
-from assistant.errors import AssistantError, InputError, ParseError
-from assistant.parsing import normalise_ref, read_path
+from assistant.errors import InputError
+from assistant.parsing import normalise_ref
 from assistant.parsing.common import parse_date
-from assistant.settings import Settings
-from assistant.types import Decision, SearchFilters
+from assistant.types import SearchFilters
+
+# What a user types to filter: the names of `make_filters`' arguments.
+FILTER_INPUTS = ("category", "subcategory", "outcome", "council", "since", "until", "ref")
 
 
-def load_decision(ref_or_path: str, settings: Settings) -> Decision:
-    """A decision by reference from the index, or parsed straight from a file."""
-    path = Path(ref_or_path)
-    if path.is_file():
-        for item in read_path(path):
-            if isinstance(item, ParseError):
-                raise item
-            return item
-        raise ParseError(str(path), "no decision in the file")
-    try:
-        ref = normalise_ref(ref_or_path)
-    except ValueError as exc:
-        raise InputError(
-            f"{ref_or_path!r} is neither a file nor a reference like 20 008 394"
-        ) from exc
-    from assistant.index import Index
-
-    index = Index(settings)
-    decision = index.store.decision(ref)
-    if decision is None:
-        raise AssistantError(f"decision {ref} is not in the index at {settings.index_dir}")
-    return decision
+def filter_inputs(values: Mapping[str, object]) -> dict[str, str | None]:
+    """The filter inputs among named values (a handler's parameters, say)."""
+    return {name: values[name] for name in FILTER_INPUTS if name in values}  # type: ignore[misc]
 
 
 def make_filters(

@@ -104,7 +104,10 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
     ui: UISettings = UISettings()
-    prompts_dir: Path = Field(default_factory=lambda: _project_root() / "prompts")
+    prompts_dir: Path | None = Field(
+        default=None,
+        description="A folder of prompt files to use instead of those in the package",
+    )
     runs_dir: Path = Path("evals/runs")
     log_drafts: bool = False
 
@@ -122,10 +125,6 @@ class Settings(BaseSettings):
         if config_file.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
         return tuple(sources)
-
-
-def _project_root() -> Path:
-    return Path(__file__).resolve().parent.parent
 
 
 def load_settings(**overrides: object) -> Settings:

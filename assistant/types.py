@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +31,14 @@ class PaymentPurpose(StrEnum):
     LOST_PROVISION = "lost_provision"
     OTHER = "other"
 
+    @property
+    def label(self) -> str:
+        """How people say it: 'time and trouble', 'refunds'."""
+        return _PURPOSE_LABELS.get(self, self.value.replace("_", " "))
+
+
+_PURPOSE_LABELS = {PaymentPurpose.REFUND: "refunds", PaymentPurpose.OTHER: "other purposes"}
+
 
 class Remedy(_Value):
     """One remedy the Ombudsman asked for or the council agreed, pointing at its paragraph."""
@@ -51,6 +61,32 @@ class Remedy(_Value):
         default="ombudsman",
         description="'ombudsman' (agreed action, recommendation) or 'council' (its own offer)",
     )
+
+    def amount_text(self) -> str:
+        """'£300', '£50 a month, total £300' or 'amount not stated'."""
+        if self.amount is None:
+            return "amount not stated"
+        if self.per_month:
+            total = f", total £{self.total:,.0f}" if self.total else ""
+            return f"£{self.amount:,.0f} a month{total}"
+        return f"£{self.amount:,.0f}"
+
+    def describe(self) -> str:
+        """One line: kind, amount, purposes, payee, action, deadline, whose offer."""
+        parts = [self.kind.value]
+        if self.amount is not None:
+            parts.append(self.amount_text())
+        if self.purposes:
+            parts.append("for " + ", ".join(p.label for p in self.purposes))
+        if self.payee:
+            parts.append(f"to {self.payee}")
+        if self.action and self.kind is not RemedyKind.APOLOGY:
+            parts.append(f"— {self.action}")
+        if self.deadline:
+            parts.append(f"[{self.deadline}]")
+        if self.origin != "ombudsman":
+            parts.append("(the council's own offer)")
+        return " ".join(parts)
 
 
 class Paragraph(_Value):
@@ -102,7 +138,24 @@ class SearchFilters(_Value):
         return all(value is None for value in self.model_dump().values())
 
 
-class RetrievedParagraph(_Value):
+class _Placed(_Value):
+    """A value standing for one numbered paragraph of one decision."""
+
+    @property
+    def place(self) -> tuple[str, int]:
+        """(ref, paragraph number): what makes two of them the same paragraph."""
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:
+        return paragraph_label(*self.place)
+
+    @property
+    def marker(self) -> str:
+        return paragraph_marker(*self.place)
+
+
+class RetrievedParagraph(_Placed):
     """A retrieval hit: one paragraph, with every reference of a joint decision it stands in."""
 
     ref: str
@@ -122,14 +175,70 @@ class RetrievedParagraph(_Value):
     keyword_rank: int | None = None
     dense_similarity: float | None = None
 
+    @property
+    def place(self) -> tuple[str, int]:
+        return (self.ref, self.number)
 
-class Citation(_Value):
+
+def paragraph_label(ref: str, number: int) -> str:
+    """How a paragraph is named everywhere: '20 008 394 ¶29'."""
+    return f"{ref} ¶{number}"
+
+
+def parse_label(label: str) -> tuple[str, int] | None:
+    """(ref, paragraph) from a `paragraph_label`; None for anything else."""
+    ref, _, number = (label or "").rpartition(" ¶")
+    return (ref, int(number)) if ref and number.isdigit() else None
+
+
+def paragraph_marker(ref: str, number: int) -> str:
+    """A citation as it stands in text: '[20 008 394 ¶29]'."""
+    return f"[{paragraph_label(ref, number)}]"
+
+
+# The one pattern for a citation marker in text (answers, drafts, exports, metrics).
+CITATION_MARKER = re.compile(r"\[(\d{2} \d{3} \d{3}) ¶(\d+)\]")
+
+
+class Citation(_Placed):
     key: str
     ref: str
     paragraph: int
     section: str
     quote: str
     url: str
+
+    @classmethod
+    def of(cls, hit: RetrievedParagraph, key: str = "") -> Citation:
+        return cls(
+            key=key,
+            ref=hit.ref,
+            paragraph=hit.number,
+            section=hit.section,
+            quote=hit.text,
+            url=hit.url,
+        )
+
+    @property
+    def place(self) -> tuple[str, int]:
+        return (self.ref, self.paragraph)
+
+    def markdown_link(self) -> str:
+        return f"[{self.label}]({self.url}) ({self.section})"
+
+    @staticmethod
+    def markers_in(text: str) -> list[tuple[str, int]]:
+        """(ref, paragraph) of every marker in the text, in order."""
+        return [(ref, int(n)) for ref, n in CITATION_MARKER.findall(text)]
+
+
+def merge_citations(*groups: Iterable[Citation]) -> tuple[Citation, ...]:
+    """The citations in order, each paragraph once (the first citation of it wins)."""
+    merged: dict[tuple[str, int], Citation] = {}
+    for group in groups:
+        for citation in group:
+            merged.setdefault(citation.place, citation)
+    return tuple(merged.values())
 
 
 class Verification(_Value):
@@ -190,3 +299,17 @@ class Answer(_Value):
         return "model-written; every citation and figure checked against the paragraphs shown" + (
             f": {'; '.join(changes)}" if changes else ", nothing changed"
         )
+
+class IndexStats(_Value):
+    """What an index holds."""
+
+    decisions: int
+    joint_groups: int
+    paragraphs: int
+    pending: int = Field(description="Decisions an interrupted ingest left unfinished")
+    by_category: dict[str, int]
+    by_outcome: dict[str, int]
+    by_year: dict[str, int]
+    fingerprint: dict[str, object] | None
+    vectors: int
+    index_dir: str

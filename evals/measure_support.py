@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import assistant  # noqa: F401 - offline environment first
-from assistant.answer import build_context
+from assistant.answer import Context
 from assistant.answer.support import check_support
 from assistant.parsing import read_path
 from assistant.parsing.common import council_place
@@ -44,7 +44,7 @@ def shown_text(decision: Decision, number: int) -> str:
         url=decision.url,
         score=0.0,
     )
-    return build_context([hit])[1]["P1"][1]
+    return Context.of([hit]).texts()["P1"]
 
 
 def main(argv: list[str]) -> int:

@@ -6,10 +6,15 @@ import os
 from pathlib import Path
 
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
 import assistant  # noqa: F401 - sets the offline / no-telemetry environment first
+from assistant.cli import app as cli_app
 from assistant.index import Index
 from assistant.index.ingest import Ingestor
+from assistant.llm import ChatBackend
+from assistant.llm.fake import ScriptedChatModel
 from assistant.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +27,16 @@ os.environ.pop("LGSCO_CONFIG", None)
 
 def make_settings(index_dir: Path, **overrides: object) -> Settings:
     return load_settings(index_dir=index_dir, runs_dir=index_dir / "runs", **overrides)
+
+
+def scripted(*replies: str) -> ChatBackend:
+    """A backend whose model replies with `replies` in turn and records what it was sent."""
+    return ChatBackend(ScriptedChatModel(replies=list(replies)), name="scripted", backend="openai")
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:
+    """The command line, in process: exit code, stdout and stderr apart."""
+    return CliRunner().invoke(cli_app, list(args), env=env, catch_exceptions=False)
 
 
 @pytest.fixture(scope="session")

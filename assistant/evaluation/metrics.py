@@ -7,14 +7,13 @@ an unanswerable question), so a run can be re-aggregated and bootstrapped from i
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answer.relevance import content_words
 from assistant.answer.verify import figures, split_sentences
 from assistant.evaluation.gold import ExpectedParagraph, GoldQuestion, matches, normalise_text
-from assistant.types import Answer
+from assistant.types import CITATION_MARKER, Answer, Citation
 
 
 @dataclass(frozen=True)
@@ -61,23 +60,18 @@ def retrieval_metrics(
     }
 
 
-_MARKER = re.compile(r"\[(\d{2} \d{3} \d{3}) ¶(\d+)\]")
-
-
 def answer_metrics(question: GoldQuestion, answer: Answer) -> dict[str, float | None]:
     """Citation validity and recall, interventions, must-include, abstention, groundedness."""
     shown = {(ref, h.number): h for h in answer.hits for ref in h.refs}
     # Remedy figures are computed, not generated: their citations (keys F1..) point at the
     # remedy paragraphs themselves, so they count as shown with their own quotes.
-    computed = {(c.ref, c.paragraph): c for c in answer.citations if c.key.startswith("F")}
+    computed = {c.place: c for c in answer.citations if c.key.startswith("F")}
     # Every paragraph the answer points at, by its citation list or by a marker in the text.
-    pointed = {(c.ref, c.paragraph) for c in answer.citations} | {
-        (ref, int(n)) for ref, n in _MARKER.findall(answer.text)
-    }
+    pointed = {c.place for c in answer.citations} | set(Citation.markers_in(answer.text))
     quotes_intact = all(
-        c.quote == shown[(c.ref, c.paragraph)].text
+        c.quote == shown[c.place].text
         for c in answer.citations
-        if (c.ref, c.paragraph) in shown and not c.key.startswith("F")
+        if c.place in shown and not c.key.startswith("F")
     )
     validity = (
         sum(1 for p in pointed if p in shown or p in computed)
@@ -89,9 +83,7 @@ def answer_metrics(question: GoldQuestion, answer: Answer) -> dict[str, float | 
 
     citation_recall: float | None = None
     if question.expected and answer.answered:
-        cited = [
-            shown[(c.ref, c.paragraph)] for c in answer.citations if (c.ref, c.paragraph) in shown
-        ]
+        cited = [shown[c.place] for c in answer.citations if c.place in shown]
         found = {
             i
             for hit in cited
@@ -140,16 +132,16 @@ def groundedness(answer: Answer) -> float | None:
     checked by `figures_supported` instead. None for an abstention."""
     if not answer.answered:
         return None
-    quotes = {(c.ref, c.paragraph): c.quote for c in answer.citations}
+    quotes = {c.place: c.quote for c in answer.citations}
     scores: list[float] = []
     generated = answer.text.replace(answer.figures, "") if answer.figures else answer.text
     for sentence in split_sentences(generated):
-        cited = [quotes.get((ref, int(n))) for ref, n in _MARKER.findall(sentence)]
+        cited = [quotes.get(place) for place in Citation.markers_in(sentence)]
         source = " ".join(q for q in cited if q)
         if not source:
             scores.append(0.0)
             continue
-        claim = _MARKER.sub(" ", sentence)
+        claim = CITATION_MARKER.sub(" ", sentence)
         if not figures(claim) <= figures(source):
             scores.append(0.0)
             continue

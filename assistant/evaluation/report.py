@@ -11,6 +11,7 @@ from typing import Any
 
 from assistant.evaluation.compare import Comparison
 from assistant.evaluation.runner import PIPELINE, EvalRun
+from assistant.types import paragraph_label
 
 _SYSTEM_LABELS = {
     PIPELINE: "our pipeline",
@@ -125,7 +126,8 @@ def _question_table(run: EvalRun) -> list[str]:
             continue
         m = row["metrics"]
         retrieved = "<br>".join(
-            ("✓ " if item["match"] is not None else "") + f"{item['refs'][0]} ¶{item['paragraph']}"
+            ("✓ " if item["match"] is not None else "")
+            + paragraph_label(item["refs"][0], item["paragraph"])
             for item in row["retrieved"]
         )
         question = row["question"] + ("" if row["answerable"] else " *(unanswerable)*")
@@ -141,7 +143,7 @@ def _question_table(run: EvalRun) -> list[str]:
         if run.with_answers:
             answer = row.get("answer", {})
             cited = "<br>".join(
-                f"{c['ref']} ¶{c['paragraph']}" for c in answer.get("citations", [])
+                paragraph_label(c["ref"], c["paragraph"]) for c in answer.get("citations", [])
             )
             cells += [
                 _cell(answer.get("text", ""))[:600],

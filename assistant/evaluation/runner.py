@@ -104,7 +104,17 @@ def run_eval(
     assistant = Assistant(settings, llm=llm, index=index)
     index = assistant.index  # checks the fingerprint before anything runs
     baselines = [s for s in make_systems(index, settings.retrieval, systems) if s.name != PIPELINE]
-    run = EvalRun(header=_header(settings, gold_path, gold, k, llm, retrieval_only, assistant))
+    run = EvalRun(
+        header=_header(
+            settings,
+            assistant,
+            gold_path=gold_path,
+            gold=gold,
+            k=k,
+            llm=llm,
+            retrieval_only=retrieval_only,
+        )
+    )
     total = len(gold) * (len(baselines) + (1 if PIPELINE in systems else 0))
     done = 0
 
@@ -256,12 +266,13 @@ def default_run_path(runs_dir: Path, run: EvalRun) -> Path:
 
 def _header(
     settings: Settings,
+    assistant: Assistant,
+    *,
     gold_path: Path,
     gold: list[GoldQuestion],
     k: int,
     llm: LLMBackend | None,
     retrieval_only: bool,
-    assistant: Assistant,
 ) -> dict[str, Any]:
     index = assistant.index
     stats = index.store.stats()

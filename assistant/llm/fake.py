@@ -1,8 +1,10 @@
-"""A deterministic chat model for tests and offline dry runs where wording does not matter.
+"""Deterministic chat models for tests and offline dry runs where wording does not matter.
 
-It answers from the context it is given the way a careful model would: the first sentence
-of each of the first two paragraphs, each followed by its key. With no context keys in the
-prompt it says the decisions do not answer the question.
+`ExtractiveFakeChatModel` answers from the context it is given the way a careful model
+would: the first sentence of each of the first two paragraphs, each followed by its key.
+With no context keys in the prompt it declines in the prompt's own words.
+`ScriptedChatModel` replies with canned texts in turn. Both record every prompt they were
+sent (`sent`), so a test can assert what the model saw, and whether it was called at all.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import Field
+
+from assistant.prompts import DECLINED
 
 _CONTEXT = re.compile(
     r"^\[(?P<key>P\d+)\][^\n]*\n(?P<text>.+?)(?=\n\[P\d+\]|\n\nQuestion:|\Z)",
     re.MULTILINE | re.DOTALL,
 )
-NO_ANSWER = "The decisions provided do not answer this question."
 
 
 def extractive_reply(prompt: str, sentences: int = 2) -> str:
@@ -32,15 +36,34 @@ def extractive_reply(prompt: str, sentences: int = 2) -> str:
         text = match.group("text").strip().split("\n", 1)[0]
         first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].rstrip(".:;")
         parts.append(f"{first} [{match.group('key')}].")
-    return " ".join(parts) or NO_ANSWER
+    return " ".join(parts) or DECLINED
 
 
-class ExtractiveFakeChatModel(BaseChatModel):
+class RecordingChatModel(BaseChatModel):
+    """A chat model that records the messages of every call; `reply` says what it answers."""
+
     token_delay_s: float = 0.0
+    calls: int = 0
+    sent: list[list[BaseMessage]] = Field(
+        default_factory=list, description="The latest calls' messages (at most 50 kept)"
+    )
 
     @property
     def _llm_type(self) -> str:
-        return "fake-extractive"
+        return "recording"
+
+    @property
+    def prompts(self) -> list[str]:
+        """Each call's messages as one text: 'system: ...\nuser: ...'."""
+        return ["\n".join(f"{m.type}: {m.content}" for m in call) for call in self.sent]
+
+    def reply(self, messages: list[BaseMessage]) -> str:
+        raise NotImplementedError
+
+    def _respond(self, messages: list[BaseMessage]) -> str:
+        self.calls += 1
+        self.sent = [*self.sent[-49:], list(messages)]
+        return self.reply(messages)
 
     def _generate(
         self,
@@ -49,7 +72,7 @@ class ExtractiveFakeChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        reply = extractive_reply(str(messages[-1].content))
+        reply = self._respond(messages)
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
 
     def _stream(
@@ -59,8 +82,29 @@ class ExtractiveFakeChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        reply = extractive_reply(str(messages[-1].content))
-        for token in re.findall(r"\S+\s*", reply):
+        for token in re.findall(r"\S+\s*", self._respond(messages)):
             if self.token_delay_s:
                 time.sleep(self.token_delay_s)
             yield ChatGenerationChunk(message=AIMessageChunk(content=token))
+
+
+class ExtractiveFakeChatModel(RecordingChatModel):
+    @property
+    def _llm_type(self) -> str:
+        return "fake-extractive"
+
+    def reply(self, messages: list[BaseMessage]) -> str:
+        return extractive_reply(str(messages[-1].content))
+
+
+class ScriptedChatModel(RecordingChatModel):
+    """Replies with `replies` in turn, then repeats the last one."""
+
+    replies: list[str]
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def reply(self, messages: list[BaseMessage]) -> str:
+        return self.replies[min(self.calls, len(self.replies)) - 1]

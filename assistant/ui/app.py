@@ -4,26 +4,27 @@
 The UI events are undocumented API endpoints; the documented ones, for `gradio_client`, are
 `/ask`, `/search`, `/remedies`, `/decision` and `/draft` (see README).
 A backend failure (index missing, model server down) is a message in the page, never a
-stack trace, and the app keeps serving.
+stack trace, and the app keeps serving. Everything goes through `Application`; exported files
+are written per session (`SessionFiles`).
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import logging
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from assistant.answer import AnswerEvent, Assistant, EvidenceEvent, TokenEvent, Turn
+from assistant.answer.events import AnswerEvent, EvidenceEvent, TokenEvent, Turn
+from assistant.application import FILTER_FIELDS, Application
 from assistant.errors import AssistantError
-from assistant.export import answer_docx, answer_markdown
-from assistant.services import make_filters
-from assistant.settings import LLMBackend, Settings
 from assistant.types import Answer, SearchFilters
 from assistant.ui.draft_tab import draft_tab
+from assistant.ui.filter_form import FilterForm
 from assistant.ui.render import (
     CSS,
     chip,
@@ -33,6 +34,7 @@ from assistant.ui.render import (
     parse_chip,
     verification_notice,
 )
+from assistant.ui.session_files import SessionFiles
 
 log = logging.getLogger(__name__)
 
@@ -42,71 +44,37 @@ EXAMPLES = [
     "Will the Ombudsman reinvestigate a complaint that went through all three stages?",
     "What did the council pay family members who were caring for the children?",
 ]
-ANY = "(any)"
-FILTER_COLUMNS = ("category", "subcategory", "outcome", "council")
+MODEL_NAMES = {
+    "local": "embedded model (Qwen2.5-Coder-1.5B, on this machine)",
+    "fake": "fake extractive model (testing)",
+}
 
 
-class AppBackend:
-    """What the UI and its API call; one per app, shared by all sessions."""
-
-    def __init__(self, settings: Settings, llm: LLMBackend | None = None) -> None:
-        self.settings = settings
-        self.llm: LLMBackend = llm or settings.llm.backend
-        self.assistant = Assistant(settings, llm=llm)
-        self.export_dir = Path(tempfile.mkdtemp(prefix="lgsco-exports-"))
-
-    # state --------------------------------------------------------------------------------
-    def status(self) -> tuple[str, dict[str, list[str]]]:
-        """A line saying which model and index are in use, and the filter choices."""
-        try:
-            index = self.assistant.index
-            stats = index.store.stats()
-            choices = {c: index.store.distinct(c) for c in FILTER_COLUMNS}
-            line = (
-                f"Index `{index.dir}`: {stats['decisions']} decisions, {stats['paragraphs']} "
-                f"paragraphs · embeddings `{index.stored_fingerprint()['embedding']}`"
-            )
-        except AssistantError as exc:
-            return f"**Index unavailable:** {exc}", {c: [] for c in FILTER_COLUMNS}
-        names = {
-            "local": "embedded model (Qwen2.5-Coder-1.5B, on this machine)",
-            "fake": "fake extractive model (testing)",
-            "openai": f"OpenAI-compatible `{self.settings.llm.model}`",
-        }
-        return f"{line} · language model: {names.get(self.llm, self.llm)}", choices
-
-    def filters(self, *values: str | None) -> SearchFilters:
-        """Filters from the form's fields: category, subcategory, outcome, council, dates."""
-        category, subcategory, outcome, council, since, until = (
-            None if (v or "").strip() == ANY else v for v in values
-        )
-        return make_filters(
-            category=category,
-            subcategory=subcategory,
-            outcome=outcome,
-            council=council,
-            since=since,
-            until=until,
-            date_labels=("Decided on or after:", "Decided on or before:"),
-        )
-
-    def export(self, answer: Answer, n: int) -> tuple[str, str]:
-        path = answer_docx(answer, self.export_dir / f"lgsco-answer-{n}.docx")
-        return answer_markdown(answer), str(path)
+@dataclass(frozen=True)
+class Status:
+    line: str  # which index and model are in use
+    choices: dict[str, list[str]]  # the values each filter can take
 
 
-def build_app(settings: Settings, llm: LLMBackend | None = None) -> gr.Blocks:
-    backend = AppBackend(settings, llm)
-    status_line, choices = backend.status()
+def status(app: Application) -> Status:
+    try:
+        choices = app.filter_choices()
+        stats = app.stats()
+    except AssistantError as exc:
+        return Status(f"**Index unavailable:** {exc}", {c: [] for c in FILTER_FIELDS})
+    model = MODEL_NAMES.get(app.llm, f"OpenAI-compatible `{app.settings.llm.model}`")
+    line = (
+        f"Index `{stats.index_dir}`: {stats.decisions} decisions, {stats.paragraphs} "
+        f"paragraphs · embeddings `{(stats.fingerprint or {}).get('embedding')}`"
+    )
+    return Status(f"{line} · language model: {model}", choices)
 
-    def dropdown(name: str, label: str) -> gr.Dropdown:
-        return gr.Dropdown(
-            choices=[ANY, *choices[name]],
-            value=ANY,
-            label=label,
-            allow_custom_value=True,
-            elem_id=f"filter-{name}",
-        )
+
+def build_app(app: Application) -> gr.Blocks:
+    files = SessionFiles()
+    atexit.register(files.close)
+    state = status(app)
+    choices = state.choices
 
     with gr.Blocks(title="LGSCO Precedent Assistant", analytics_enabled=False) as demo:
         gr.Markdown(
@@ -134,23 +102,15 @@ def build_app(settings: Settings, llm: LLMBackend | None = None) -> gr.Blocks:
                     gr.Examples(EXAMPLES, inputs=question, label="Start from an example")
                     ask_notice = gr.HTML(elem_id="ask-notice")
                     with gr.Accordion("Filters", open=False):
-                        with gr.Row():
-                            category = dropdown("category", "Category")
-                            subcategory = dropdown("subcategory", "Subcategory")
-                        with gr.Row():
-                            outcome = dropdown("outcome", "Outcome")
-                            council = dropdown("council", "Council")
-                        with gr.Row():
-                            since = gr.Textbox(
-                                label="Decided on or after",
-                                placeholder="YYYY-MM-DD",
-                                elem_id="filter-since",
-                            )
-                            until = gr.Textbox(
-                                label="Decided on or before",
-                                placeholder="YYYY-MM-DD",
-                                elem_id="filter-until",
-                            )
+                        form = FilterForm.build(
+                            choices,
+                            (
+                                ("category", "subcategory"),
+                                ("outcome", "council"),
+                                ("since", "until"),
+                            ),
+                            "filter",
+                        )
                     with gr.Row():
                         clear = gr.Button("New conversation", variant="secondary")
                     with gr.Accordion("Export this answer", open=False):
@@ -173,10 +133,10 @@ def build_app(settings: Settings, llm: LLMBackend | None = None) -> gr.Blocks:
                     with gr.Accordion("Evidence retrieved", open=False):
                         evidence_html = gr.HTML(elem_id="evidence")
             with gr.Tab("Remedies", id="remedies"):
-                _remedies_tab(backend, dropdown)
+                _remedies_tab(app, choices)
             with gr.Tab("Draft", id="draft"):
-                draft_tab(backend)
-        gr.Markdown(status_line, elem_id="status-line")
+                draft_tab(app, files)
+        gr.Markdown(state.line, elem_id="status-line")
         gr.Markdown(
             "Source: decisions of the Local Government and Social Care Ombudsman "
             "([lgo.org.uk/decisions](https://www.lgo.org.uk/decisions)). Everything runs on "
@@ -184,110 +144,80 @@ def build_app(settings: Settings, llm: LLMBackend | None = None) -> gr.Blocks:
             "configured."
         )
         turns = gr.State([])
-        filter_inputs = [category, subcategory, outcome, council, since, until]
 
-        def respond(
-            message: str, history: list, past: list, *filter_values: str
-        ) -> Iterator[tuple]:
-            history = list(history or [])
+        def respond(data: dict, request: gr.Request) -> Iterator[dict]:
+            """The question box is emptied by the first update, so a next question typed
+            meanwhile is never cleared."""
+            text, past = (data[question] or "").strip(), data[turns]
+            history = [
+                *(data[chatbot] or []),
+                {"role": "user", "content": text},
+                {"role": "assistant", "content": "…"},
+            ]
             try:
-                filters = backend.filters(*filter_values)
-                text = (message or "").strip()
-                history += [
-                    {"role": "user", "content": text},
-                    {"role": "assistant", "content": "…"},
-                ]
+                yield {question: "", chatbot: history}
+                filters = form.filters(app, data)
                 streamed = ""
                 answer: Answer | None = None
-                for event in backend.assistant.ask_stream(
-                    text, filters, [Turn(q, a) for q, a in past]
-                ):
+                turns_so_far = [Turn(q, a) for q, a in past]
+                for event in app.ask_stream(text, filters, turns_so_far):
                     if isinstance(event, EvidenceEvent):
-                        labels = [chip(h.ref, h.number) for h in event.hits]
-                        status = (
-                            f"Found {len(event.hits)} paragraphs; writing the answer…"
-                            if event.relevant
-                            else "No paragraph is relevant enough to answer from."
-                        )
-                        yield (
-                            history,
-                            gr.update(choices=labels, value=None),
-                            evidence_list(event.hits),
-                            notice("none", status),
-                            gr.update(),
-                            gr.update(),
-                            past,
-                            "",
-                        )
+                        yield {
+                            chatbot: history,
+                            chips: gr.update(choices=[h.label for h in event.hits], value=None),
+                            evidence_html: evidence_list(event.hits),
+                            ask_notice: notice(
+                                "none",
+                                f"Found {len(event.hits)} paragraphs; writing the answer…"
+                                if event.relevant
+                                else "No paragraph is relevant enough to answer from.",
+                            ),
+                            decision_html: "",
+                        }
                     elif isinstance(event, TokenEvent):
                         streamed += event.text
                         history[-1] = {"role": "assistant", "content": streamed}
-                        yield (
-                            history,
-                            gr.update(),
-                            gr.update(),
-                            gr.update(),
-                            gr.update(),
-                            gr.update(),
-                            past,
-                            "",
-                        )
+                        yield {chatbot: history}
                     elif isinstance(event, AnswerEvent):
                         answer = event.answer
                 assert answer is not None
                 history[-1] = {"role": "assistant", "content": answer.text}
-                labels = [chip(c.ref, c.paragraph) for c in answer.citations]
-                markdown, docx_path = backend.export(answer, len(past) + 1)
+                labels = [c.label for c in answer.citations]
                 first = labels[0] if labels else None
-                view = _view(backend, first) if first else ""
-                past = [*past, (text, answer.text)]
-                yield (
-                    history,
-                    gr.update(choices=labels, value=first),
-                    gr.update(),
-                    verification_notice(answer) + _filters_note(filters),
-                    markdown,
-                    docx_path,
-                    past,
-                    view,
-                )
+                path = files.new_path(request.session_hash, f"lgsco-answer-{len(past) + 1}.docx")
+                yield {
+                    chatbot: history,
+                    chips: gr.update(choices=labels, value=first),
+                    ask_notice: verification_notice(answer) + _filters_note(filters),
+                    export_md: app.answer_markdown(answer),
+                    export_docx: str(app.write_answer(answer, path)),
+                    turns: [*past, (text, answer.text)],
+                    decision_html: _view(app, first) if first else "",
+                }
             except AssistantError as exc:
-                history = (
-                    [*history[:-1], {"role": "assistant", "content": f"⚠ {exc}"}]
-                    if history
-                    else history
-                )
-                yield (
-                    history,
-                    gr.update(),
-                    gr.update(),
-                    notice("error", str(exc)),
-                    gr.update(),
-                    gr.update(),
-                    past,
-                    gr.update(),
-                )
+                history[-1] = {"role": "assistant", "content": f"⚠ {exc}"}
+                yield {chatbot: history, ask_notice: notice("error", str(exc))}
 
-        outputs = [
-            chatbot,
-            chips,
-            evidence_html,
-            ask_notice,
-            export_md,
-            export_docx,
-            turns,
-            decision_html,
-        ]
         question.submit(
             respond,
-            [question, chatbot, turns, *filter_inputs],
-            outputs,
+            {question, chatbot, turns, *form.components},
+            [
+                question,
+                chatbot,
+                chips,
+                evidence_html,
+                ask_notice,
+                export_md,
+                export_docx,
+                turns,
+                decision_html,
+            ],
             api_visibility="undocumented",
             concurrency_limit=4,
             concurrency_id="ask",
-        ).then(lambda: "", None, question, api_visibility="private")
+        )
         chips.change(
-            lambda label: _view(backend, label), chips, decision_html, api_visibility="private"
+            lambda label: _view(app, label), chips, decision_html, api_visibility="private"
         )
         clear.click(
             lambda: ([], [], gr.update(choices=[], value=None), "", "", "", None),
@@ -295,7 +225,13 @@ def build_app(settings: Settings, llm: LLMBackend | None = None) -> gr.Blocks:
             [chatbot, turns, chips, decision_html, evidence_html, export_md, export_docx],
             api_visibility="private",
         )
-        _api(backend)
+        _api(app)
+
+        def end_session(request: gr.Request) -> None:
+            files.end(request.session_hash)
+
+        demo.unload(end_session)
+    demo.session_files = files  # type: ignore[attr-defined]  # for tests and shutdown
     return demo
 
 
@@ -308,32 +244,23 @@ def _filters_note(filters: SearchFilters) -> str:
     return notice("none", f"Filters applied: {shown}")
 
 
-def _view(backend: AppBackend, label: str | None) -> str:
+def _view(app: Application, label: str | None) -> str:
     parsed = parse_chip(label or "")
     if parsed is None:
         return ""
+    ref, number = parsed
     try:
-        decision = backend.assistant.index.store.decision(parsed[0])
+        return decision_view(app.decision(ref), number)
     except AssistantError as exc:
         return notice("error", str(exc))
-    if decision is None:
-        return notice("error", f"Decision {parsed[0]} is not in the index.")
-    return decision_view(decision, parsed[1])
 
 
-def _remedies_tab(backend: AppBackend, dropdown: Any) -> None:
+def _remedies_tab(app: Application, choices: dict[str, list[str]]) -> None:
     import pandas as pd
 
-    from assistant.remedies import PURPOSE_LABELS, RemedyView
-
-    with gr.Row():
-        category = dropdown("category", "Category")
-        subcategory = dropdown("subcategory", "Subcategory")
-        outcome = dropdown("outcome", "Outcome")
-    with gr.Row():
-        council = dropdown("council", "Council")
-        since = gr.Textbox(label="Decided on or after", placeholder="YYYY-MM-DD")
-        until = gr.Textbox(label="Decided on or before", placeholder="YYYY-MM-DD")
+    form = FilterForm.build(
+        choices, (("category", "subcategory", "outcome"), ("council", "since", "until")), "remedies"
+    )
     with gr.Row():
         fault = gr.Textbox(
             label="Fault (optional)",
@@ -366,20 +293,19 @@ def _remedies_tab(backend: AppBackend, dropdown: Any) -> None:
     paragraph = gr.HTML(elem_id="remedies-paragraph")
     rows_state = gr.State([])
 
-    def compute(*values: str) -> tuple:
+    def compute(data: dict) -> dict:
         try:
-            filters = backend.filters(*values[:6])
-            view = RemedyView(backend.assistant.index, backend.settings.retrieval)
-            figures = view.figures(filters, (values[6] or "").strip() or None, values[7] or "any")
+            filters = form.filters(app, data)
+            figures = app.remedies(filters, fault=data[fault], origin=data[origin] or "any")
         except AssistantError as exc:
-            return notice("error", str(exc)), None, None, [], ""
+            return {summary: notice("error", str(exc)), chart: None, table: None, rows_state: []}
         rows = []
         for p in figures.payments:
             for r in p.payments:
                 rows.append(
                     {
-                        "decision": chip(r.ref, r.remedy.paragraph),
-                        "purpose": PURPOSE_LABELS[p.purpose],
+                        "decision": r.label_of_paragraph,
+                        "purpose": p.purpose.label,
                         "amount": r.value,
                         "payee": r.remedy.payee or "",
                         "origin": r.remedy.origin,
@@ -401,15 +327,19 @@ def _remedies_tab(backend: AppBackend, dropdown: Any) -> None:
                 "outcome",
             ],
         )
-        text = figures.summary_text().replace("\n- ", "\n\n- ")
-        table_frame = frame.drop(columns=["outcome"])
-        return text, frame, table_frame, rows, ""
+        return {
+            summary: figures.summary_text().replace("\n- ", "\n\n- "),
+            chart: frame,
+            table: frame.drop(columns=["outcome"]),
+            rows_state: rows,
+            paragraph: "",
+        }
 
     def pick_row(rows: list, event: gr.SelectData) -> str:
         index = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
         if not rows or index is None or index >= len(rows):
             return ""
-        return _view(backend, rows[index]["decision"])
+        return _view(app, rows[index]["decision"])
 
     def pick_range(rows: list, event: gr.SelectData) -> str:
         low, high = (
@@ -418,12 +348,11 @@ def _remedies_tab(backend: AppBackend, dropdown: Any) -> None:
         inside = [
             r for r in rows if low is not None and high is not None and low <= r["amount"] <= high
         ]
-        return _view(backend, inside[0]["decision"]) if inside else ""
+        return _view(app, inside[0]["decision"]) if inside else ""
 
-    inputs = [category, subcategory, outcome, council, since, until, fault, origin]
     show.click(
         compute,
-        inputs,
+        {*form.components, fault, origin},
         [summary, chart, table, rows_state, paragraph],
         api_visibility="private",
         concurrency_id="remedies",
@@ -432,7 +361,7 @@ def _remedies_tab(backend: AppBackend, dropdown: Any) -> None:
     chart.select(pick_range, rows_state, paragraph, api_visibility="private")
 
 
-def _api(backend: AppBackend) -> None:
+def _api(app: Application) -> None:
     """Endpoints for gradio_client: typed functions, documented on the app's API page."""
 
     def ask(
@@ -445,8 +374,8 @@ def _api(backend: AppBackend) -> None:
         until: str = "",
     ) -> dict:
         """Answer a question; returns the answer, its citations and verification counts."""
-        filters = backend.filters(category, subcategory, outcome, council, since, until)
-        answer = backend.assistant.ask(question, filters)
+        filters = app.filters_from(locals())
+        answer = app.ask(question, filters)
         return answer.model_dump(mode="json", exclude={"hits", "model_output"})
 
     def search(
@@ -460,9 +389,8 @@ def _api(backend: AppBackend) -> None:
         k: int = 6,
     ) -> list[dict]:
         """Retrieval only: the best paragraphs for a question."""
-        filters = backend.filters(category, subcategory, outcome, council, since, until)
-        hits = backend.assistant.retrieve(question, filters, k)
-        return [h.model_dump(mode="json") for h in hits]
+        filters = app.filters_from(locals())
+        return [h.model_dump(mode="json") for h in app.search(question, filters, k)]
 
     def remedies(
         category: str = "",
@@ -475,15 +403,12 @@ def _api(backend: AppBackend) -> None:
         origin: str = "any",
     ) -> dict:
         """Typical remedies with the paragraphs behind each figure."""
-        from assistant.remedies import RemedyView, figures_to_dict
-
-        filters = backend.filters(category, subcategory, outcome, council, since, until)
-        view = RemedyView(backend.assistant.index, backend.settings.retrieval)
-        return figures_to_dict(view.figures(filters, fault.strip() or None, origin))  # type: ignore[arg-type]
+        filters = app.filters_from(locals())
+        return app.remedies(filters, fault=fault.strip() or None, origin=origin).as_dict()
 
     def decision(ref: str, paragraph: int = 1) -> str:
         """A paragraph highlighted in its decision, as HTML."""
-        return _view(backend, chip(ref, paragraph))
+        return _view(app, chip(ref, paragraph))
 
     gr.api(_errors_as_gradio(ask), api_name="ask", concurrency_id="ask", concurrency_limit=4)
     gr.api(
@@ -493,9 +418,8 @@ def _api(backend: AppBackend) -> None:
     gr.api(_errors_as_gradio(decision), api_name="decision", concurrency_id="search")
 
 
-def _errors_as_gradio(fn: Any) -> Any:
+def _errors_as_gradio(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Project errors reach API clients as their one-line message, not a stack trace."""
-    import functools
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -507,16 +431,14 @@ def _errors_as_gradio(fn: Any) -> Any:
     return wrapper
 
 
-def serve(
-    settings: Settings, llm: LLMBackend | None = None, *, host: str, port: int, block: bool = True
-) -> gr.Blocks:
-    ui = settings.ui
+def serve(app: Application, *, host: str, port: int, block: bool = True) -> gr.Blocks:
+    ui = app.settings.ui
     auth = None
     if ui.username and ui.password:
         auth = (ui.username, ui.password.get_secret_value())
     elif host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("serving on %s without a login: set LGSCO_UI__USERNAME/PASSWORD", host)
-    demo = build_app(settings, llm)
+    demo = build_app(app)
     demo.queue(default_concurrency_limit=2)
     demo.launch(
         server_name=host,

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import gradio as gr
 
-from assistant.draft import Drafter, draft_docx, draft_markdown, read_text_file
+from assistant.application import Application, DraftRequest
 from assistant.errors import AssistantError, InputError
 from assistant.ui.render import notice
+from assistant.ui.session_files import SessionFiles
 
 
-def draft_tab(backend: Any) -> None:
+def draft_tab(app: Application, files: SessionFiles) -> None:
     with gr.Row():
         with gr.Column(scale=2):
             complaint = gr.Textbox(
@@ -52,25 +52,38 @@ def draft_tab(backend: Any) -> None:
                 label="Download (.docx, citations as footnotes)", elem_id="draft-docx"
             )
 
-    def run(text: str, file: str | None, earlier: str, stage_value: str, who: str) -> tuple:
+    def run(
+        text: str,
+        file: str | None,
+        earlier: str,
+        stage_value: str,
+        who: str,
+        request: gr.Request,
+    ) -> dict:
         try:
             if file:
-                text = read_text_file(Path(file), backend.settings.ui.max_upload_bytes)
+                text = app.read_complaint(Path(file))
             if not (text or "").strip():
                 raise InputError("Type, paste or upload the complaint first.")
-            draft = Drafter(backend.assistant).draft(
-                text,
-                council_response=earlier or None,
-                stage=None if stage_value == "not stated" else int(stage_value),
-                audience=who,
+            draft = app.draft(
+                DraftRequest(
+                    text,
+                    council_response=earlier or None,
+                    stage=None if stage_value == "not stated" else int(stage_value),
+                    audience=who,  # type: ignore[arg-type]
+                )
             )
         except AssistantError as exc:
-            return notice("error", str(exc)), "", None
-        path = draft_docx(draft, backend.export_dir / "lgsco-draft.docx")
+            return {status: notice("error", str(exc)), preview: "", download: None}
+        path = app.write_draft(draft, files.new_path(request.session_hash, "lgsco-draft.docx"))
         message = f"Drafted with {draft.model} in {draft.timings['total_s']:.1f} s."
         if draft.set_aside:
             message += " Text in the complaint addressed to an assistant was not followed."
-        return notice("none", message), draft_markdown(draft), str(path)
+        return {
+            status: notice("none", message),
+            preview: app.draft_markdown(draft),
+            download: str(path),
+        }
 
     go.click(
         run,

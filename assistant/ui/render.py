@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from assistant.types import Answer, Decision, RetrievedParagraph
+from assistant.types import Answer, Decision, RetrievedParagraph, paragraph_label, parse_label
 
 CSS = """
 .lgsco-decision{font-size:.95rem;line-height:1.5}
@@ -29,13 +29,9 @@ white-space:pre-wrap}
 NEIGHBOURS = 2
 
 
-def chip(ref: str, number: int) -> str:
-    return f"{ref} ¶{number}"
-
-
-def parse_chip(label: str) -> tuple[str, int] | None:
-    ref, _, number = (label or "").rpartition(" ¶")
-    return (ref, int(number)) if ref and number.isdigit() else None
+# A citation chip is labelled as the paragraph is named everywhere: "20 008 394 ¶29".
+chip = paragraph_label
+parse_chip = parse_label
 
 
 def decision_view(decision: Decision, number: int) -> str:

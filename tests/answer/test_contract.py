@@ -2,39 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
-from assistant.answer import AnswerEvent, Assistant, EvidenceEvent, TokenEvent, Turn
+from assistant.answer import NOT_ANSWERED, AnswerEvent, Assistant, EvidenceEvent, TokenEvent, Turn
 from assistant.answer.verify import figures, verify
 from assistant.errors import InputError
 from assistant.index import Index
 from assistant.llm import ChatBackend
+from assistant.prompts import DECLINED
+from tests.conftest import scripted
 
 QUESTION = "What remedy did the Ombudsman ask for when a council delayed a stage two complaint?"
 
 
-class CountingModel(GenericFakeChatModel):
-    """Canned replies, counting calls, so a test can prove the model was not called."""
-
-    calls: int = 0
-
-    def _stream(self, *args, **kwargs) -> Iterator:
-        type(self).calls += 1
-        yield from super()._stream(*args, **kwargs)
-
-
-def scripted(*replies: str) -> ChatBackend:
-    CountingModel.calls = 0
-    model = CountingModel(messages=iter([AIMessage(content=r) for r in replies]))
-    return ChatBackend(model=model, name="scripted", backend="openai")
-
-
-def assistant_with(index: Index, *replies: str) -> Assistant:
-    return Assistant(index.settings, backend=scripted(*replies), index=index)
+def assistant_with(index: Index, *replies: str | ChatBackend) -> Assistant:
+    backend = replies[0] if isinstance(replies[0], ChatBackend) else scripted(*replies)  # type: ignore[arg-type]
+    return Assistant(index.settings, backend=backend, index=index)
 
 
 def model_citations(answer) -> list:
@@ -118,19 +101,36 @@ def test_unverifiable_answer_falls_back_to_the_paragraphs_themselves(built_index
 
 
 def test_nothing_relevant_means_no_model_call_and_no_citation(built_index: Index) -> None:
-    assistant = assistant_with(built_index, "this reply must never be used")
-    answer = assistant.ask("What did the Ombudsman decide about parking fines in Leeds?")
+    backend = scripted("this reply must never be used")
+    answer = assistant_with(built_index, backend).ask(
+        "What did the Ombudsman decide about parking fines in Leeds?"
+    )
     assert not answer.answered
     assert answer.citations == ()
-    assert "do not answer" in answer.text
-    assert CountingModel.calls == 0
+    assert answer.text == NOT_ANSWERED
+    assert backend.model.calls == 0 and backend.model.sent == []
 
 
 def test_the_model_may_decline(built_index: Index) -> None:
-    answer = assistant_with(built_index, "The decisions provided do not answer this question.").ask(
-        QUESTION
-    )
+    answer = assistant_with(built_index, DECLINED).ask(QUESTION)
     assert not answer.answered and answer.citations == ()
+    assert answer.text == DECLINED
+
+
+def test_the_prompt_holds_the_keyed_paragraphs_the_question_and_the_decline_sentence(
+    built_index: Index,
+) -> None:
+    backend = scripted("Councils must follow all three stages [P1].")
+    answer = assistant_with(built_index, backend).ask(QUESTION)
+    [prompt] = backend.model.prompts
+    assert prompt.startswith("system: You answer questions about decisions")
+    assert f"reply only: {DECLINED}" in prompt
+    assert f"Question: {QUESTION}" in prompt
+    # Each hit is shown under its key, with its decision, paragraph and own words.
+    for i, hit in enumerate(answer.hits, start=1):
+        assert f"[P{i}] decision {', '.join(hit.refs)} ¶{hit.number}, {hit.section}" in prompt
+        assert hit.text in prompt
+    assert f"[P{len(answer.hits) + 1}]" not in prompt
 
 
 def test_streaming_shows_evidence_before_tokens(built_index: Index) -> None:
@@ -148,12 +148,16 @@ def test_streaming_shows_evidence_before_tokens(built_index: Index) -> None:
 
 
 def test_follow_up_questions_are_condensed_with_history(built_index: Index) -> None:
-    assistant = assistant_with(built_index, "Tower Hamlets [P1].", "Tower Hamlets [P1].")
+    backend = scripted("Tower Hamlets [P1].", "Tower Hamlets [P1].")
     history = [Turn("What did Tower Hamlets agree for the stage two delay?", "It agreed …")]
-    answer = assistant.ask("And how much was that?", history=history)
+    answer = assistant_with(built_index, backend).ask("And how much was that?", history=history)
     # The scripted model condenses to its first reply; retrieval also sees the earlier question.
     assert "stage two delay" in answer.standalone_question
     assert any(h.ref == "24 017 708" for h in answer.hits)
+    condense, _ = backend.model.prompts
+    assert "User: What did Tower Hamlets agree for the stage two delay?" in condense
+    assert "Assistant: It agreed …" in condense
+    assert "Latest question: And how much was that?" in condense
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 2001])

@@ -4,27 +4,13 @@ does: the real index, real Chroma and the real embedding model; the fake model f
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from assistant.evaluation import EvalRun, compare, run_eval, write_report
-from tests.conftest import ROOT, make_settings
+from tests.conftest import ROOT, make_settings, run_cli
 
 GOLD = ROOT / "evals" / "gold.jsonl"
 BASELINES = ROOT / "evals" / "baselines"
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args],
-        cwd=ROOT,
-        env=dict(os.environ, **(env or {})),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def test_retrieval_only_eval_passes_the_committed_baseline(built_index, tmp_path: Path) -> None:
@@ -44,7 +30,7 @@ def test_retrieval_only_eval_passes_the_committed_baseline(built_index, tmp_path
         str(report),
         "--json",
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["regressions"] == []
     systems = payload["summary"]
@@ -78,7 +64,7 @@ def test_a_retrieval_regression_fails_the_run(built_index, tmp_path: Path) -> No
         str(tmp_path / "run.jsonl"),
         env={"LGSCO_RETRIEVAL__CANDIDATES": "1"},
     )
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.exit_code == 1, result.stdout + result.stderr
     assert "regression:" in result.stderr and "recall@5" in result.stderr
 
 
@@ -99,5 +85,5 @@ def test_a_missing_gold_file_is_one_clear_line(built_index, tmp_path: Path) -> N
     result = run_cli(
         "eval", "--gold", str(tmp_path / "nope.jsonl"), "--index", str(built_index.dir)
     )
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert "No gold set at" in result.stderr and "Traceback" not in result.stderr

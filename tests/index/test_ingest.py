@@ -152,7 +152,7 @@ def test_kill_9_mid_ingest_then_rerun_leaves_every_paragraph_once(tmp_path: Path
 
 
 def test_a_new_parser_version_rebuilds_from_stored_sources(tmp_path: Path, monkeypatch) -> None:
-    import assistant.index as index_module
+    import assistant.index.index as index_module
 
     index = Index(make_settings(tmp_path / "index"), create=True)
     Ingestor(index).run([CORPUS / "decisions"])

@@ -4,8 +4,6 @@ known subsets, joint decisions once, the fault filter, the CLI and the ask path.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -13,7 +11,7 @@ from assistant.answer import Assistant
 from assistant.parsing import iter_decision_files, read_path
 from assistant.remedies import RemedyView, fault_in, is_remedies_question
 from assistant.types import PaymentPurpose, SearchFilters
-from tests.conftest import CORPUS, ROOT, make_settings
+from tests.conftest import CORPUS, make_settings, run_cli
 
 WIRRAL = ("15 018 169", "15 019 136", "15 020 236", "15 020 740")
 # (ref, ¶, amount, purposes, payee, per month, stated total, origin): every payment in the
@@ -164,24 +162,10 @@ def test_a_described_fault_narrows_by_findings_not_substring(view: RemedyView) -
 
 
 def test_remedies_cli_json(built_index) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "assistant.cli",
-            "remedies",
-            "--fault",
-            "delay at stage two",
-            "--index",
-            str(built_index.dir),
-            "--json",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = run_cli(
+        "remedies", "--fault", "delay at stage two", "--index", str(built_index.dir), "--json"
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     delay = next(p for p in data["payments"] if p["purpose"] == "delay")
     assert {(w["ref"], w["paragraph"]) for w in delay["where"]} >= {("24 017 708", 8)}

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from assistant.application import Application
 from assistant.ui.app import serve
 from tests.conftest import make_settings
 
@@ -28,15 +29,21 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(built_index) -> Iterator[str]:
+def served(built_index) -> Iterator[tuple[str, object]]:
+    """The app's address, and the running Blocks."""
     settings = make_settings(built_index.dir)
     settings = settings.model_copy(
         update={"llm": settings.llm.model_copy(update={"fake_token_delay_s": 0.12})}
     )
     port = free_port()
-    demo = serve(settings, "fake", host="127.0.0.1", port=port, block=False)
-    yield f"http://127.0.0.1:{port}/"
+    demo = serve(Application(settings, llm="fake"), host="127.0.0.1", port=port, block=False)
+    yield f"http://127.0.0.1:{port}/", demo
     demo.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(served) -> str:
+    return served[0]
 
 
 @pytest.fixture(scope="session")

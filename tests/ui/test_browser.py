@@ -8,6 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from assistant.prompts import DECLINE_PHRASE
 from tests.conftest import ARTIFACTS
 
 SHOTS = ARTIFACTS / "ui"
@@ -75,7 +76,7 @@ def test_an_unanswerable_question_says_so_and_cites_nothing(page: Page) -> None:
     expect(page.locator("#ask-notice")).to_contain_text(
         "don't answer this question", timeout=60_000
     )
-    expect(page.locator("#chat")).to_contain_text("do not answer this question")
+    expect(page.locator("#chat")).to_contain_text(DECLINE_PHRASE)
     expect(page.locator("#citation-chips label")).to_have_count(0)
     shot(page, "4-not-answered")
 

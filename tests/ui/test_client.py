@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+import docx
 import pytest
 from gradio_client import Client
 
@@ -71,3 +73,43 @@ def test_draft_endpoint_returns_a_cited_draft_and_a_docx(client: Client) -> None
     assert "Drafted with fake-extractive" in status
     assert "## Draft letter" in markdown and "[20 008 394 ¶28]" in markdown
     assert str(docx_file).endswith(".docx")
+
+
+def test_two_users_drafting_at_once_each_get_their_own_document(served) -> None:
+    """Drafts are written per session at unique paths: never another user's file."""
+    app_url, demo = served
+    complaints = {
+        "stage": (
+            "I asked the council to escalate my complaint to stage two. The council refused to "
+            "take it to stage two, so I never got an independent investigation."
+        ),
+        "carers": (
+            "The council did not pay my sister for caring for my children as a family carer. "
+            "It never assessed her as a foster carer and we lost money."
+        ),
+    }
+    users = {name: Client(app_url, verbose=False) for name in complaints}
+    jobs = {
+        name: users[name].submit(text, None, "", "2", "council", api_name="/draft")
+        for name, text in complaints.items()
+    }
+    files = {}
+    for name, job in jobs.items():
+        _, _, docx_file = job.result(timeout=300)
+        files[name] = docx_file
+        body = "\n".join(p.text for p in docx.Document(docx_file).paragraphs)
+        other = next(text for other, text in complaints.items() if other != name)
+        assert complaints[name].split(".")[0] in body, name
+        assert other.split(".")[0] not in body, f"{name} received the other user's draft"
+    assert all(Path(f).name == "lgsco-draft.docx" for f in files.values())
+    sessions = {name: demo.session_files.folder(users[name].session_hash) for name in users}
+    assert len({*sessions.values()}) == 2
+    assert all(len(list(folder.glob("*/lgsco-draft.docx"))) == 1 for folder in sessions.values())
+    # A session's folder goes when its user leaves; the other user's stays.
+    users["stage"].close()
+    deadline = time.monotonic() + 30
+    while sessions["stage"].exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not sessions["stage"].exists()
+    assert sessions["carers"].exists()
+    users["carers"].close()

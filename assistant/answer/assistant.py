@@ -1,0 +1,304 @@
+"""Ask: question -> retrieval -> prompt -> LLM -> verified, cited answer.
+
+`Assistant` is the answering pipeline the facade (`assistant.application`) and the eval
+harness use. `ask_stream` yields the evidence at once, then the model's tokens as they
+arrive, then the verified `Answer`. The language model is not called when retrieval finds
+nothing relevant enough.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from assistant import remedies
+from assistant.answer.context import Context, KeyedText
+from assistant.answer.events import AnswerEvent, AskEvent, EvidenceEvent, TokenEvent, Turn
+from assistant.answer.relevance import is_relevant
+from assistant.answer.verify import verify
+from assistant.errors import InputError, LLMError
+from assistant.index import Index
+from assistant.llm import ChatBackend, make_chat_backend
+from assistant.prompts import DECLINE_PHRASE, DECLINED, Prompt, load_prompt
+from assistant.retrieval import HybridRetriever
+from assistant.settings import LLMBackend, Settings
+from assistant.types import (
+    Answer,
+    Citation,
+    RetrievedParagraph,
+    SearchFilters,
+    Verification,
+    merge_citations,
+)
+
+MAX_QUESTION_CHARS = 2000
+NOT_ANSWERED = (
+    f"The decisions in the index {DECLINE_PHRASE}. No paragraph was relevant enough to rely "
+    "on, so nothing is cited."
+)
+
+
+@dataclass(frozen=True)
+class AnswerFigures:
+    """Computed remedy figures for an answer, and the remedy paragraphs they cite."""
+
+    text: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass
+class _Run:
+    """What one question has gathered so far on its way to an `Answer`."""
+
+    question: str
+    filters: SearchFilters
+    started: float = field(default_factory=time.perf_counter)
+    standalone: str = ""
+    hits: tuple[RetrievedParagraph, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def mark(self, stage: str) -> None:
+        """Record the time from the start to now as `stage`."""
+        self.timings[stage] = time.perf_counter() - self.started
+
+
+class Assistant:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        llm: LLMBackend | None = None,
+        backend: ChatBackend | None = None,
+        index: Index | None = None,
+    ) -> None:
+        self.settings = settings
+        self._llm_choice = llm
+        self._backend = backend
+        self._index = index
+
+    @cached_property
+    def index(self) -> Index:
+        index = self._index or Index(self.settings)
+        index.check_fingerprint()
+        return index
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        return HybridRetriever(index=self.index, settings=self.settings.retrieval)
+
+    @cached_property
+    def remedy_view(self) -> remedies.RemedyView:
+        """Typical-remedy figures over this index."""
+        return remedies.RemedyView(self.index, self.settings.retrieval)
+
+    @property
+    def backend(self) -> ChatBackend:
+        if self._backend is None:
+            self._backend = make_chat_backend(self.settings.llm, self._llm_choice)
+        return self._backend
+
+    @property
+    def model_name(self) -> str:
+        """The model's name, without starting it when it is not running yet."""
+        return (
+            self._backend.name if self._backend else (self._llm_choice or self.settings.llm.backend)
+        )
+
+    def prompt(self, name: str) -> Prompt:
+        return load_prompt(name, directory=self.settings.prompts_dir)
+
+    @property
+    def answer_prompt(self) -> Prompt:
+        return self.prompt("answer")
+
+    # public API ------------------------------------------------------------------
+    def retrieve(
+        self, question: str, filters: SearchFilters | None = None, k: int | None = None
+    ) -> list[RetrievedParagraph]:
+        return self.retriever.search(check_question(question), filters, k)
+
+    def answerable(self, question: str, hits: Sequence[RetrievedParagraph]) -> bool:
+        """The relevance gate: is anything retrieved relevant enough to answer from?"""
+        return bool(hits) and is_relevant(
+            question, hits, self.settings.retrieval.min_keyword_overlap
+        )
+
+    def ask(
+        self,
+        question: str,
+        filters: SearchFilters | None = None,
+        history: Sequence[Turn] = (),
+    ) -> Answer:
+        for event in self.ask_stream(question, filters, history):
+            if isinstance(event, AnswerEvent):
+                return event.answer
+        raise LLMError("the answer stream ended without an answer")
+
+    def ask_stream(
+        self,
+        question: str,
+        filters: SearchFilters | None = None,
+        history: Sequence[Turn] = (),
+    ) -> Iterator[AskEvent]:
+        run = _Run(check_question(question), filters or SearchFilters())
+        run.standalone = self.condense(run.question, history, run.timings)
+        run.hits = tuple(
+            self.retriever.search(run.standalone, run.filters, self.settings.retrieval.k)
+        )
+        run.timings["retrieval_s"] = (
+            time.perf_counter() - run.started - run.timings.get("condense_s", 0)
+        )
+        relevant = self.answerable(run.standalone, run.hits)
+        run.mark("evidence_s")
+        yield EvidenceEvent(run.standalone, run.hits, relevant)
+        if not relevant:
+            run.mark("total_s")
+            yield AnswerEvent(self._answer(run, text=NOT_ANSWERED, answered=False))
+            return
+
+        context = Context.of(run.hits)
+        messages = self.answer_prompt.template().format_messages(
+            context=context.text, question=run.standalone
+        )
+        raw, usage = "", {}
+        for chunk in self.backend.stream(messages):
+            if "first_token_s" not in run.timings:
+                run.mark("first_token_s")
+            piece = chunk.content if isinstance(chunk.content, str) else ""
+            raw += piece
+            if piece:
+                yield TokenEvent(piece)
+            if chunk.usage_metadata:
+                usage = {
+                    "prompt_tokens": chunk.usage_metadata.get("input_tokens", 0),
+                    "completion_tokens": chunk.usage_metadata.get("output_tokens", 0),
+                }
+        run.timings["generation_s"] = time.perf_counter() - run.started - run.timings["evidence_s"]
+        yield AnswerEvent(self._verified(run, context, raw, usage))
+
+    # steps -----------------------------------------------------------------------
+    def _verified(self, run: _Run, context: Context, raw: str, usage: dict[str, int]) -> Answer:
+        """The model's reply checked against what it was shown, then cited."""
+        result = verify(raw, context.texts())
+        if is_decline(raw):
+            run.mark("total_s")
+            return self._answer(
+                run,
+                text=DECLINED,
+                answered=False,
+                verification=result.counts(fell_back=False),
+                usage=usage,
+                model_output=raw,
+            )
+        fell_back = not result.cited_keys
+        reply = context.extractive() if fell_back else KeyedText(result.text, result.cited_keys)
+        text = context.render(reply.text)
+        citations = context.citations(reply.keys)
+        figures = None
+        if remedies.is_remedies_question(run.standalone):
+            figures = self.remedy_figures(run.standalone, run.hits, run.filters)
+            text = f"{text}\n\n{figures.text}"
+            citations = merge_citations(citations, figures.citations)
+        run.mark("total_s")
+        return self._answer(
+            run,
+            text=text,
+            answered=True,
+            citations=citations,
+            verification=result.counts(fell_back=fell_back),
+            usage=usage,
+            model_output=raw,
+            figures=figures.text if figures else None,
+        )
+
+    def remedy_figures(
+        self, question: str, hits: Sequence[RetrievedParagraph], filters: SearchFilters
+    ) -> AnswerFigures:
+        """Computed remedy figures for a 'what is typical' question, over the decisions the
+        evidence comes from and those whose findings match the question's fault."""
+        view = self.remedy_view
+        refs = {ref for hit in hits for ref in hit.refs}
+        fault = remedies.fault_in(question)
+        if fault:
+            refs |= view.fault_refs(fault, filters)
+        found = view.figures(filters, refs=refs)
+        cited = merge_citations(c for r in found.records if (c := r.citation()) is not None)
+        keyed = tuple(c.model_copy(update={"key": f"F{i}"}) for i, c in enumerate(cited, 1))
+        return AnswerFigures(found.summary_text(), keyed)
+
+    def condense(self, question: str, history: Sequence[Turn], timings: dict[str, float]) -> str:
+        """A follow-up question made standalone, so retrieval sees what it refers to."""
+        if not history:
+            return question
+        started = time.perf_counter()
+        previous = history[-1].question
+        transcript = "\n".join(
+            f"User: {t.question}\nAssistant: {t.answer[:400]}" for t in history[-3:]
+        )
+        messages = (
+            self.prompt("condense")
+            .template()
+            .format_messages(history=transcript, question=question)
+        )
+        reply = self.backend.invoke(messages)
+        condensed = reply.strip().split("\n")[0].strip() or question
+        if condensed != question:
+            # Retrieval also sees the earlier question: small models drop referents.
+            condensed = f"{condensed} ({previous})"
+        else:
+            condensed = join_follow_up(previous, question)
+        timings["condense_s"] = time.perf_counter() - started
+        return condensed
+
+    def _answer(
+        self,
+        run: _Run,
+        *,
+        text: str,
+        answered: bool,
+        citations: tuple[Citation, ...] = (),
+        verification: Verification | None = None,
+        usage: dict[str, int] | None = None,
+        model_output: str = "",
+        figures: str | None = None,
+    ) -> Answer:
+        return Answer(
+            question=run.question,
+            standalone_question=run.standalone,
+            text=text,
+            citations=citations,
+            hits=run.hits,
+            answered=answered,
+            verification=verification or Verification(),
+            timings={k: round(v, 3) for k, v in run.timings.items()},
+            model=self.model_name,
+            prompt_version=self.answer_prompt.version,
+            usage=usage or {},
+            filters=run.filters,
+            model_output=model_output,
+            figures=figures,
+        )
+
+
+def join_follow_up(previous: str, question: str) -> str:
+    """A follow-up made standalone without a model: the earlier question, then this one."""
+    return f"{previous} {question}"
+
+
+def check_question(question: str) -> str:
+    cleaned = (question or "").strip()
+    if not cleaned:
+        raise InputError("The question is empty: ask about past Ombudsman decisions.")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"The question is {len(cleaned):,} characters; the limit is {MAX_QUESTION_CHARS:,}. "
+            "For a whole complaint, use 'assistant draft'."
+        )
+    return cleaned
+
+
+def is_decline(raw: str) -> bool:
+    """The model said the paragraphs do not answer (and cited nothing)."""
+    return DECLINE_PHRASE in raw.lower() and "[P" not in raw

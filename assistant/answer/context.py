@@ -1,0 +1,90 @@
+"""The paragraphs a model is shown, under short keys ([P1]..[Pn]) it cites them by.
+
+`Context` owns the key format: it writes the prompt's context block, turns keys back into
+citations and markers (`[20 008 394 ¶29]`), and quotes its best paragraphs when a model's
+reply fails verification.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from assistant.types import Citation, RetrievedParagraph, paragraph_label
+
+_KEY = re.compile(r"\[(P\d+)\]")
+
+
+@dataclass(frozen=True)
+class Shown:
+    hit: RetrievedParagraph
+    text: str  # exactly as the model saw it, header included
+
+
+@dataclass(frozen=True)
+class KeyedText:
+    """Text citing context keys, and the keys it cites in order."""
+
+    text: str
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Context:
+    shown: dict[str, Shown]
+
+    @classmethod
+    def of(cls, hits: Sequence[RetrievedParagraph]) -> Context:
+        shown = {}
+        for i, hit in enumerate(hits, start=1):
+            key = f"P{i}"
+            details = ", ".join(
+                filter(
+                    None,
+                    (
+                        hit.council,
+                        hit.outcome,
+                        hit.date.strftime("%d %b %Y") if hit.date else None,
+                    ),
+                )
+            )
+            header = f"[{key}] decision {paragraph_label(', '.join(hit.refs), hit.number)}, " + (
+                f"{hit.section} ({details})" if details else hit.section
+            )
+            shown[key] = Shown(hit, f"{header}\n{hit.text}")
+        return cls(shown)
+
+    @property
+    def text(self) -> str:
+        """The prompt's context block."""
+        return "\n\n".join(s.text for s in self.shown.values())
+
+    def texts(self) -> dict[str, str]:
+        """Key -> the exact text shown for it: what verification checks against."""
+        return {key: s.text for key, s in self.shown.items()}
+
+    def only(self, keys: Iterable[str]) -> Context:
+        return Context({key: self.shown[key] for key in keys})
+
+    def citations(self, keys: Iterable[str] | None = None) -> tuple[Citation, ...]:
+        chosen = self.shown if keys is None else keys
+        return tuple(Citation.of(self.shown[key].hit, key) for key in chosen)
+
+    def render(self, text: str) -> str:
+        """Keys become markers naming the decision and paragraph; unknown keys go."""
+        return _KEY.sub(
+            lambda m: self.shown[m.group(1)].hit.marker if m.group(1) in self.shown else "", text
+        )
+
+    def extractive(self, count: int = 2) -> KeyedText:
+        """The best paragraphs in their own words, cited: used when the model's answer fails."""
+        sentences, used = [], []
+        for key, shown in list(self.shown.items())[:count]:
+            hit = shown.hit
+            first_line = hit.text.split("\n", 1)[0]
+            sentences.append(
+                f"In decision {hit.ref} (¶{hit.number}, {hit.section}): “{first_line}” [{key}]"
+            )
+            used.append(key)
+        return KeyedText(" ".join(sentences), tuple(used))

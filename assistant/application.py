@@ -1,0 +1,265 @@
+"""`Application`: the one facade the surfaces (CLI, web app, Python API) use for everything.
+
+Each use-case is one method taking and returning typed values (`assistant.types`, the
+answer events, `Draft`, `RemedyFigures`, `IngestSummary`, `EvalOutcome`); errors are
+`AssistantError`s with a message a user can act on. The surfaces never reach past it into
+the index, the retriever or the model. To add a use-case, add a method here that composes
+the layers below; a surface then calls it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.answer import AskEvent, Assistant, Turn
+from assistant.draft import (
+    Draft,
+    Drafter,
+    DraftRequest,
+    draft_docx,
+    draft_markdown,
+    read_text_file,
+)
+from assistant.errors import AssistantError, InputError, ParseError
+from assistant.evaluation import EvalRun, compare, default_run_path, run_eval, write_report
+from assistant.evaluation.compare import Comparison
+from assistant.evaluation.systems import SYSTEMS
+from assistant.export import answer_docx, answer_markdown
+from assistant.index import Index
+from assistant.index.ingest import Ingestor, IngestSummary
+from assistant.llm import ensure_local_model
+from assistant.parsing import normalise_ref, read_path
+from assistant.remedies import Origin, RemedyFigures
+from assistant.services import filter_inputs, make_filters
+from assistant.settings import LLMBackend, Settings
+from assistant.types import (
+    Answer,
+    Decision,
+    IndexStats,
+    RetrievedParagraph,
+    SearchFilters,
+)
+
+__all__ = [
+    "Application",
+    "DraftRequest",
+    "EvalOutcome",
+    "IngestSummary",
+    "Progress",
+    "RemedyFigures",
+]
+
+Progress = Callable[[int, int, str], None]
+FILTER_FIELDS = ("category", "subcategory", "outcome", "council")
+LLM_CHOICES: tuple[LLMBackend, ...] = ("local", "openai", "fake")
+ORIGINS: tuple[Origin, ...] = ("any", "ombudsman", "council")
+
+
+@dataclass(frozen=True)
+class EvalOutcome:
+    run: EvalRun
+    record: Path
+    comparison: Comparison | None
+    report: Path | None
+
+
+class Application:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        llm: LLMBackend | None = None,
+        assistant: Assistant | None = None,
+    ) -> None:
+        """`assistant`: a pipeline built elsewhere (a scripted model, an open index)."""
+        if llm is not None and llm not in LLM_CHOICES:
+            raise InputError(f"the language model must be local, openai or fake, not {llm!r}")
+        self.settings = settings
+        self.llm: LLMBackend = llm or settings.llm.backend
+        self.assistant = assistant or Assistant(settings, llm=llm)
+
+    @property
+    def index(self) -> Index:
+        """The index, its fingerprint checked (opened on first use)."""
+        return self.assistant.index
+
+    @property
+    def model_name(self) -> str:
+        return self.assistant.model_name
+
+    # questions ---------------------------------------------------------------------------
+    @staticmethod
+    def filters(**fields: str | None) -> SearchFilters:
+        """Filters from the words a user typed (see `make_filters`)."""
+        return make_filters(**fields)  # type: ignore[arg-type]
+
+    @staticmethod
+    def filters_from(values: dict[str, object]) -> SearchFilters:
+        """Filters from whichever filter inputs stand among named values (e.g. `locals()`)."""
+        return make_filters(**filter_inputs(values))
+
+    def ask_stream(
+        self, question: str, filters: SearchFilters | None = None, history: Sequence[Turn] = ()
+    ) -> Iterator[AskEvent]:
+        """The evidence, then the model's tokens, then the verified `Answer`."""
+        return self.assistant.ask_stream(question, filters, history)
+
+    def ask(
+        self, question: str, filters: SearchFilters | None = None, history: Sequence[Turn] = ()
+    ) -> Answer:
+        return self.assistant.ask(question, filters, history)
+
+    def search(
+        self, question: str, filters: SearchFilters | None = None, k: int | None = None
+    ) -> list[RetrievedParagraph]:
+        return self.assistant.retrieve(question, filters, k)
+
+    # the index ---------------------------------------------------------------------------
+    def decision(self, ref: str) -> Decision:
+        """A decision from the index by its reference."""
+        try:
+            ref = normalise_ref(ref)
+        except ValueError as exc:
+            raise InputError(f"{ref!r} is not a reference like 20 008 394") from exc
+        return _stored(self.index, ref)
+
+    def show(self, ref_or_path: str) -> Decision:
+        """A decision parsed straight from a file, or by reference from the index (whatever
+        embedding model built it)."""
+        path = Path(ref_or_path)
+        if path.is_file():
+            for item in read_path(path):
+                if isinstance(item, ParseError):
+                    raise item
+                return item
+            raise ParseError(str(path), "no decision in the file")
+        try:
+            ref = normalise_ref(ref_or_path)
+        except ValueError as exc:
+            raise InputError(
+                f"{ref_or_path!r} is neither a file nor a reference like 20 008 394"
+            ) from exc
+        return _stored(Index(self.settings), ref)
+
+    def stats(self) -> IndexStats:
+        """What the index holds (without checking the fingerprint: it is reported)."""
+        index = Index(self.settings)
+        return IndexStats(
+            **index.store.stats(),  # type: ignore[arg-type]
+            fingerprint=index.stored_fingerprint(),
+            vectors=index.vectors.count(),
+            index_dir=str(index.dir),
+        )
+
+    def filter_choices(self) -> dict[str, list[str]]:
+        """The values each filter can take: categories, subcategories, outcomes, councils."""
+        return {name: self.index.store.distinct(name) for name in FILTER_FIELDS}
+
+    def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestSummary:
+        """Parse decisions and add them to the index; unchanged ones cost nothing."""
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise InputError(f"no such file or folder: {', '.join(missing)}")
+        return Ingestor(Index(self.settings, create=True), progress=progress).run(paths)
+
+    # remedies and drafts -----------------------------------------------------------------
+    def remedies(
+        self,
+        filters: SearchFilters | None = None,
+        *,
+        fault: str | None = None,
+        origin: str = "any",
+    ) -> RemedyFigures:
+        """Typical remedies: counts, payment amounts by purpose, the paragraphs behind them."""
+        if origin not in ORIGINS:
+            raise InputError(f"origin must be any, ombudsman or council, not {origin!r}")
+        if fault is not None and not fault.strip():
+            fault = None
+        return self.assistant.remedy_view.figures(filters, fault, origin)  # type: ignore[arg-type]
+
+    def read_complaint(self, path: Path, what: str = "complaint") -> str:
+        """A .txt, .md or .docx file's text, within the upload limit."""
+        return read_text_file(path, self.settings.ui.max_upload_bytes, what)
+
+    def draft(self, request: DraftRequest) -> Draft:
+        """A structured complaint response: issues with precedent, procedure, remedies, letter."""
+        return Drafter(self.assistant).draft(request)
+
+    # exports -----------------------------------------------------------------------------
+    @staticmethod
+    def answer_markdown(answer: Answer) -> str:
+        return answer_markdown(answer)
+
+    @staticmethod
+    def write_answer(answer: Answer, path: Path) -> Path:
+        """The answer as a Word document whose citations are footnotes."""
+        return answer_docx(answer, path)
+
+    @staticmethod
+    def draft_markdown(draft: Draft) -> str:
+        return draft_markdown(draft)
+
+    @staticmethod
+    def write_draft(draft: Draft, path: Path) -> Path:
+        """The draft as .docx (citations as footnotes) or .md, by the path's suffix."""
+        suffix = path.suffix.lower()
+        if suffix == ".docx":
+            return draft_docx(draft, path)
+        if suffix == ".md":
+            path.write_text(draft_markdown(draft), encoding="utf-8")
+            return path
+        raise InputError(f"a draft is written as .docx or .md, not {path}")
+
+    # evaluation --------------------------------------------------------------------------
+    def evaluate(
+        self,
+        gold: Path,
+        *,
+        k: int = 5,
+        retrieval_only: bool = False,
+        systems: Iterable[str] = SYSTEMS,
+        baseline: Path | None = None,
+        max_drop: float = 0.02,
+        record: Path | None = None,
+        report: Path | None = None,
+        progress: Progress | None = None,
+    ) -> EvalOutcome:
+        """Run a gold set through the pipeline and the baselines; record, compare, report."""
+        chosen = list(systems)
+        if [s for s in chosen if s not in SYSTEMS] or "pipeline" not in chosen:
+            raise InputError(
+                f"the systems are pipeline plus any of bm25, dense, naive; got {','.join(chosen)}"
+            )
+        if report is not None and report.suffix.lower() not in {".md", ".html", ".htm"}:
+            raise InputError(f"the report must end in .md or .html: {report}")
+        base_run = EvalRun.read(baseline) if baseline else None
+        run = run_eval(
+            self.settings,
+            gold,
+            k=k,
+            llm=self.llm,
+            retrieval_only=retrieval_only,
+            systems=chosen,
+            progress=progress,
+        )
+        comparison = compare(run, base_run, max_drop) if base_run else None
+        path = run.write(record or default_run_path(self.settings.runs_dir, run))
+        if report is not None:
+            write_report(report, run, comparison)
+        return EvalOutcome(run=run, record=path, comparison=comparison, report=report)
+
+    # the embedded model ------------------------------------------------------------------
+    def fetch_model(self, say: Callable[[str], None]) -> Path:
+        """Download (once), assemble and verify the embedded model; its path."""
+        if self.settings.llm.local_model_path:
+            return self.settings.llm.local_model_path
+        return ensure_local_model(self.settings.llm, say=say)
+
+
+def _stored(index: Index, ref: str) -> Decision:
+    decision = index.store.decision(ref)
+    if decision is None:
+        raise AssistantError(f"Decision {ref} is not in the index at {index.dir}.")
+    return decision

@@ -1,0 +1,108 @@
+"""`Index` opens the three together and checks the fingerprint (embedding model and version,
+parser version) so a query never mixes vectors from two models.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path
+
+from assistant import PARSER_VERSION
+from assistant.errors import IndexBusyError, IndexMissingError, IndexStateError
+from assistant.index.embedder import Embedder
+from assistant.index.keyword import KeywordIndex
+from assistant.index.store import Store
+from assistant.index.vectors import VectorStore, make_client
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 3  # 2: decision context indexed with each paragraph; 3: remedies table
+
+
+class Index:
+    def __init__(self, settings: Settings, *, create: bool = False) -> None:
+        self.settings = settings
+        self.dir = Path(settings.index_dir)
+        store_path = self.dir / "store.sqlite"
+        if not create and not store_path.exists():
+            raise IndexMissingError(str(self.dir))
+        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.store = Store(store_path)
+        except Exception as exc:  # sqlite3.DatabaseError and friends
+            raise IndexStateError(
+                f"The index store {store_path} is damaged ({exc}). Move the folder aside and "
+                "rebuild it with 'assistant ingest'."
+            ) from exc
+        self._keyword_lock = threading.Lock()
+        self._keyword: KeywordIndex | None = None
+        self._shared: tuple[int, dict[str, int]] | None = None
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return Embedder(self.settings.embedding)
+
+    @cached_property
+    def vectors(self) -> VectorStore:
+        client = make_client(self.dir, self.settings.chroma_url)
+        return VectorStore(client, self.settings.collection)
+
+    @property
+    def keyword(self) -> KeywordIndex:
+        """The keyword index, rebuilt first if the store changed since it was saved."""
+        with self._keyword_lock:
+            if self._keyword is None or self._keyword.generation != self.store.generation:
+                self._keyword = KeywordIndex.load_or_build(self.dir / "bm25", self.store)
+            return self._keyword
+
+    def shared_texts(self, min_decisions: int) -> dict[str, int]:
+        """Paragraph texts found in several decisions (not counting joint ones): boilerplate."""
+        with self._keyword_lock:
+            generation = self.store.generation
+            if self._shared is None or self._shared[0] != generation:
+                self._shared = (generation, self.store.shared_text_counts(min_decisions))
+            return self._shared[1]
+
+    def expected_fingerprint(self) -> dict[str, object]:
+        return {
+            "embedding": self.embedder.fingerprint,
+            "parser": PARSER_VERSION,
+            "schema": SCHEMA_VERSION,
+        }
+
+    def stored_fingerprint(self) -> dict[str, object] | None:
+        raw = self.store.get_meta("fingerprint")
+        return json.loads(raw) if raw else None
+
+    def check_fingerprint(self) -> None:
+        """For readers: refuse an index built with another model or parser."""
+        stored = self.stored_fingerprint()
+        expected = self.expected_fingerprint()
+        if stored is None:
+            raise IndexMissingError(str(self.dir))
+        if stored != expected:
+            raise IndexStateError(
+                f"The index at {self.dir} was built with {stored}, but this configuration "
+                f"uses {expected}. Re-run 'assistant ingest' to rebuild it."
+            )
+
+    @contextlib.contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """One ingest at a time per index folder; readers never take it."""
+        lock_path = self.dir / ".ingest.lock"
+        with open(lock_path, "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise IndexBusyError(str(self.dir)) from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)

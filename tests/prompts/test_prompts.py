@@ -1,0 +1,65 @@
+"""Prompts are package data that declare their variables; a mismatch fails at load."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import AssistantError
+from assistant.prompts import DECLINED, load_prompt, parse_prompt
+
+FILE = """---
+name: answer
+version: answer.v9
+variables: {declared}
+---
+## system
+Use the paragraphs. If they do not answer, reply only: {{declined}}
+## user
+{{context}}
+
+Question: {{question}}
+"""
+
+
+def test_the_packaged_prompts_load_with_their_declared_variables() -> None:
+    packaged = {f.name for f in resources.files("assistant.prompts").iterdir()}
+    assert {"answer.v1.md", "condense.v1.md", "draft.v1.md"} <= packaged
+    expected = {
+        "answer": {"context", "question"},
+        "condense": {"history", "question"},
+        "draft": {"context", "complaint", "stage", "audience_text"},
+    }
+    for name, variables in expected.items():
+        prompt = load_prompt(name)
+        assert prompt.version == f"{name}.v1"
+        assert prompt.variables == variables
+        assert set(prompt.template().input_variables) == variables
+
+
+def test_the_decline_sentence_is_the_one_the_code_declares() -> None:
+    [system, _] = load_prompt("answer").template().format_messages(context="C", question="Q")
+    assert f"reply only: {DECLINED}" in str(system.content)
+
+
+def test_placeholders_must_match_the_declared_variables() -> None:
+    assert parse_prompt(FILE.format(declared="context, question"), where="ok").version == (
+        "answer.v9"
+    )
+    with pytest.raises(AssistantError, match=r"declares variables \['context'\] but its text"):
+        parse_prompt(FILE.format(declared="context"), where="answer.v9.md")
+    with pytest.raises(AssistantError, match=r"declares variables .*'topic'"):
+        parse_prompt(FILE.format(declared="context, question, topic"), where="answer.v9.md")
+    with pytest.raises(AssistantError, match="must declare variables"):
+        parse_prompt(FILE.replace("variables: {declared}\n", ""), where="answer.v9.md")
+
+
+def test_a_folder_of_prompt_files_overrides_the_package(tmp_path: Path) -> None:
+    (tmp_path / "answer.v9.md").write_text(FILE.format(declared="context, question"))
+    (tmp_path / "answer.v10.md").write_text(FILE.format(declared="context, question"))
+    assert load_prompt("answer", directory=tmp_path).name == "answer"
+    assert load_prompt("answer", "answer.v9", tmp_path).version == "answer.v9"
+    with pytest.raises(AssistantError, match="No prompt 'condense'"):
+        load_prompt("condense", directory=tmp_path)
