@@ -121,6 +121,9 @@ class RetrievedParagraph(_Value):
     dense_rank: int | None = None
     keyword_rank: int | None = None
     dense_similarity: float | None = None
+    withdrawn: dt.date | None = Field(
+        default=None, description="The day the site stopped serving the decision (404 / 410)"
+    )
 
 
 class Citation(_Value):
@@ -130,6 +133,7 @@ class Citation(_Value):
     section: str
     quote: str
     url: str
+    withdrawn: dt.date | None = None
 
 
 class Verification(_Value):

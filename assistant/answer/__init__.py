@@ -364,6 +364,7 @@ def citation(key: str, hit: RetrievedParagraph) -> Citation:
         section=hit.section,
         quote=hit.text,
         url=hit.url,
+        withdrawn=hit.withdrawn,
     )
 
 
