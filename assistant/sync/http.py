@@ -150,9 +150,11 @@ class PoliteClient:
             wait: float | None = None
             try:
                 response = self.http.get(url, headers=headers)
-            except httpx.TransportError as exc:
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 status = 0
+            except httpx.HTTPError as exc:  # a bad URL or similar: trying again will not help
+                return Fetched(url, 0, b"", None, None, attempt, f"{type(exc).__name__}: {exc}")
             else:
                 status = response.status_code
                 reason = f"HTTP {status}"

@@ -215,11 +215,11 @@ class Syncer:
                     known = self.state.page(item.ref)
                     if (
                         known is not None
-                        and known.state not in ("failed", "queued")
+                        and known.state != "queued"
                         and (known.listing_hash == item.fingerprint or known.state == "gone")
                     ):
                         self.state.seen(conn, item.ref, w.walk)
-                        if known.state != "gone":
+                        if known.state not in ("gone", "failed"):
                             summary.unchanged.append(item.ref)  # as listed before: no request
                         continue
                     is_queued = known is not None and known.state == "queued"
@@ -296,7 +296,8 @@ class Syncer:
             reason = fetched.reason or f"HTTP {fetched.status}"
             if fetched.status in (404, 410):
                 reason += ": listed, but the page is not there"
-            self.state.update(row.ref, state="failed", status=fetched.status, reason=reason)
+            status = fetched.status if fetched.attempts else None  # None: robots.txt said no
+            self.state.update(row.ref, state="failed", status=status, reason=reason)
             s.failed.append((row.ref, row.url, reason))
 
     # -- 3. the index ------------------------------------------------------------------

@@ -187,8 +187,11 @@ class CrawlState:
         conn.execute("UPDATE pages SET seen_walk = ? WHERE ref = ?", (walk, ref))
 
     def requeue_failed(self) -> int:
+        """Transient failures (network, 429, 5xx) are tried again on the next run; a 404 or
+        a robots.txt refusal only when the listing shows the decision changed."""
         return self.conn.execute(
-            "UPDATE pages SET state = 'queued' WHERE state = 'failed'"
+            "UPDATE pages SET state = 'queued' WHERE state = 'failed' "
+            "AND status IS NOT NULL AND status NOT IN (404, 410)"
         ).rowcount
 
     def requeue_unseen(self, category: str, walk: int) -> int:
