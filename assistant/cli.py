@@ -640,7 +640,10 @@ def sync(
     if summary.stopped:
         out.print(f"[yellow]stopped:[/] {summary.stopped}")
     if not summary.ingested:
-        out.print("not indexed (--no-ingest): the next sync without it indexes the pages")
+        out.print(
+            f"{summary.fetched} pages fetched into the raw store, not indexed (--no-ingest): "
+            "the next sync without --no-ingest indexes them"
+        )
 
 
 @app.command("export")

@@ -113,29 +113,20 @@ def make_decision(
     paragraphs = [
         (
             "The complaint",
-            f"{person} complains the Council {fault} between {start} and {end} "
-            f"{year}. {person} says this {effect}.",
+            f"{person} complains the Council {fault} between {start} and {end} {year}. "
+            f"{person} says this {effect}.",
         ),
         ("The Ombudsman's role and powers", BOILERPLATE),
         (
             "What I found",
-            f"Case {number}: the records show {person} first asked for help in "
-            f"{start} {year} and the Council replied {number % 11 + 2} weeks later.",
-        ),
-        (
-            "What I found",
-            f"The Council accepted it {fault}. Its notes for case {number} do not "
-            f"record a reason for the gap of {number % 7 + 3} weeks.",
+            f"Case {number}: the records show {person} first asked for help in {start} {year} "
+            f"and the Council replied {number % 11 + 2} weeks later. The Council accepted it "
+            f"{fault}.",
         ),
         (
             "Agreed action",
-            f"Within one month of the final decision the Council will apologise to "
-            f"{person} and pay £{amount} for the distress caused by the fault in case {number}.",
-        ),
-        (
-            "Final decision",
-            f"I find fault by the Council causing injustice in case {number}. "
-            "The Council has agreed action to remedy that injustice.",
+            f"Within one month of the final decision the Council will apologise to {person} "
+            f"and pay £{amount} for the distress caused by the fault in case {number}.",
         ),
     ]
     return FixtureDecision(
@@ -266,8 +257,8 @@ class FixtureSite:
     def edit(self, ref: str, words: str) -> None:
         d = self.decisions[ref]
         d.summary = f"{d.summary} {words}"
-        section, text = d.paragraphs[3]
-        d.paragraphs[3] = (section, f"{text} {words}")
+        section, text = d.paragraphs[2]
+        d.paragraphs[2] = (section, f"{text} {words}")
         d.modified = d.modified + dt.timedelta(days=30)
 
     def listed(self, category: str) -> list[FixtureDecision]:
@@ -368,12 +359,17 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        return  # a client that timed out and hung up is part of the test, not news
+
+
 class SiteServer:
     """The fixture site on 127.0.0.1 (a free port), in a thread; a context manager."""
 
     def __init__(self, site: FixtureSite) -> None:
         self.site = site
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.site = site  # type: ignore[attr-defined]
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
