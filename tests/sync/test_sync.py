@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 from assistant.answer import Assistant
 from assistant.cli import app
 from assistant.index import Index
-from assistant.index.store import content_hash
 from assistant.sync.service import Syncer, SyncOptions, sync_paths
 from assistant.sync.state import CrawlState
 from assistant.types import SearchFilters
@@ -171,21 +170,6 @@ def test_full_walk_finds_a_withdrawn_decision_and_answers_flag_it(synced) -> Non
     assert f"(withdrawn from lgo.org.uk on {dt.date.today():%-d %b %Y})" in asked.output
     hits = Assistant(settings, llm="fake").retrieve(question, SearchFilters(ref=gone.ref))
     assert hits and all(h.ref == gone.ref and h.withdrawn == dt.date.today() for h in hits)
-
-
-def test_a_new_parser_reparses_the_raw_store_without_the_network(synced, monkeypatch) -> None:
-    import assistant.index as index_module
-    from assistant.index.ingest import Ingestor
-
-    _, _, index_dir, _, _ = synced
-    settings = make_settings(index_dir)
-    index = Index(settings)
-    before = {d.ref: content_hash(d, "x") for d in index.store.decisions()}
-    monkeypatch.setattr(index_module, "PARSER_VERSION", "999")
-    summary = Ingestor(index).run([])  # no paths: the stored sources (the raw pages) re-read
-    assert summary.rebuilt and summary.skipped == []
-    assert summary.files == len(before) and summary.added == len(before)
-    assert {d.ref: content_hash(d, "x") for d in index.store.decisions()} == before
 
 
 def test_sync_summary_in_words(synced, tmp_path: Path) -> None:
