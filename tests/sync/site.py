@@ -340,6 +340,7 @@ def build_site(
 class _Handler(BaseHTTPRequestHandler):
     site: FixtureSite
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once: no 40 ms stalls
 
     def do_GET(self) -> None:
         site = self.server.site  # type: ignore[attr-defined]
