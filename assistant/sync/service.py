@@ -197,6 +197,12 @@ class Syncer:
             fetched = self.client.get(url)
             summary.listing_pages += 1
             self.progress("listing", summary.listing_pages, None, f"{category} {url}")
+            if fetched.status == 404 and url != f"{self.site}/decisions/{category}":
+                # the listing is shorter than when this cursor was saved: the walk is over
+                with self.state.tx() as conn:
+                    w.next_url = None
+                    self.state.save_walk(conn, w)
+                return True
             if not fetched.ok:
                 reason = fetched.reason or f"HTTP {fetched.status}"
                 summary.failed.append((f"listing {category}", url, reason))
