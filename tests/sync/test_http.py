@@ -140,3 +140,18 @@ def test_listing_reads_items_dates_and_next_link() -> None:
     assert page.items[0].ref == newest.ref and page.items[0].date == newest.date
     _, _, last = site.respond(f"/decisions/{CHILDREN}?page=2", {})
     assert parse_listing(last, "http://127.0.0.1:1/x").next_url is None
+
+
+def test_since_and_until_fetch_only_that_window_and_stop_the_walk(tmp_path, server) -> None:
+    settings = make_settings(tmp_path / "index")
+    since, until = dt.date(2025, 9, 25), dt.date(2025, 9, 28)
+    options = SyncOptions(site=server.url, delay_s=0, ingest=False, since=since, until=until)
+    summary = Syncer(settings, options).run()
+    wanted = {d.path for d in server.site.decisions.values() if since <= d.date <= until}
+    assert set(server.site.decision_requests()) == wanted and summary.fetched == len(wanted)
+    # two decisions a day from 30 Sep: page 2 runs 25 to 21 Sep, page 3 is all older: stop
+    assert server.site.listing_requests() == [
+        f"/decisions/{CHILDREN}",
+        f"/decisions/{CHILDREN}?page=2",
+        f"/decisions/{CHILDREN}?page=3",
+    ]
