@@ -184,6 +184,8 @@ def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
     out.print(f"fingerprint: {data['fingerprint']}")
     if data["pending"]:
         out.print(f"[yellow]{data['pending']} decisions pending: re-run ingest to finish[/]")
+    if data["withdrawn"]:
+        out.print(f"{data['withdrawn']} decisions withdrawn from lgo.org.uk (kept, flagged)")
     for title in ("by_category", "by_outcome", "by_year"):
         table = Table(title=title.replace("_", " "), show_header=False)
         for key, value in data[title].items():

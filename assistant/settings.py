@@ -98,7 +98,10 @@ class SyncSettings(BaseModel):
         description="An address the site can reach you at, sent in the User-Agent; required "
         "for any site other than 127.0.0.1",
     )
-    user_agent: str = "lgsco-precedent-assistant/0.1 (+https://www.lgo.org.uk/copyright)"
+    user_agent: str = Field(
+        default="lgsco-precedent-assistant/0.1 (LGSCO Precedent Assistant sync)",
+        description="Names the tool; the contact address is added to it",
+    )
     delay_s: float = Field(default=1.0, description="At least this long between requests")
     daily_budget: int = Field(default=5000, description="At most this many requests a day")
     timeout_s: float = 30.0

@@ -487,6 +487,7 @@ class Store:
             ).fetchone()[0],
             "paragraphs": self.count_paragraphs(),
             "pending": len(self.pending_refs()),
+            "withdrawn": conn.execute("SELECT COUNT(*) FROM withdrawn").fetchone()[0],
             "by_category": counts(
                 f"SELECT category, COUNT(*) {complete} GROUP BY category ORDER BY 2 DESC"
             ),

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import PARSER_VERSION
-from assistant.errors import AssistantError, IndexBusyError, InputError
+from assistant.errors import AssistantError, InputError
 from assistant.index.store import date_number
 from assistant.settings import Settings
 from assistant.sync.http import BudgetExhausted, Fetched, PoliteClient, is_loopback
@@ -163,7 +163,10 @@ class Syncer:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
-                raise IndexBusyError(str(self.dir)) from exc
+                raise AssistantError(
+                    f"Another sync is running on {self.dir}. Wait for it to finish, then run "
+                    "again."
+                ) from exc
             try:
                 yield
             finally:

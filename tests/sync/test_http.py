@@ -155,3 +155,17 @@ def test_since_and_until_fetch_only_that_window_and_stop_the_walk(tmp_path, serv
         f"/decisions/{CHILDREN}?page=2",
         f"/decisions/{CHILDREN}?page=3",
     ]
+
+
+def test_one_sync_at_a_time_per_index(tmp_path, server) -> None:
+    import fcntl
+
+    from assistant.errors import AssistantError
+
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    with open(index_dir / ".sync.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(AssistantError, match="Another sync is running"):
+            Syncer(make_settings(index_dir), SyncOptions(site=server.url)).run()
+    assert server.site.log == []

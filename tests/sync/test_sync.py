@@ -162,6 +162,7 @@ def test_full_walk_finds_a_withdrawn_decision_and_answers_flag_it(synced) -> Non
     index = Index(settings)
     assert index.store.withdrawn() == {gone.ref: dt.date.today()}
     assert index.store.decision(gone.ref) is not None  # kept, never silently deleted
+    assert index.store.stats()["withdrawn"] == 1
     question = f"What did the records show about when the Council replied in case {gone.ref}?"
     asked = runner.invoke(
         app, ["ask", question, "--ref", gone.ref, "--llm", "fake", "--index", str(index_dir)]
