@@ -228,7 +228,7 @@ class Syncer:
                         and (known.listing_hash == item.fingerprint or known.state == "gone")
                     ):
                         self.state.seen(conn, item.ref, w.walk)
-                        if known.state not in ("gone", "failed"):
+                        if known.state not in ("gone", "failed", "unparsed"):
                             summary.unchanged.append(item.ref)  # as listed before: no request
                         continue
                     is_queued = known is not None and known.state == "queued"
