@@ -589,6 +589,12 @@ def sync(
     full: Annotated[
         bool, typer.Option("--full", help="Walk the whole listing (finds edits and withdrawals)")
     ] = False,
+    revalidate: Annotated[
+        int,
+        typer.Option(
+            "--revalidate", min=0, help="Also re-check the N decisions checked longest ago"
+        ),
+    ] = 0,
     no_ingest: Annotated[
         bool, typer.Option("--no-ingest", help="Fetch into the raw store only")
     ] = False,
@@ -607,6 +613,7 @@ def sync(
         site=site,
         delay_s=delay,
         full=full,
+        revalidate=revalidate,
         ingest=not no_ingest,
     )
     with Progress(

@@ -202,6 +202,14 @@ class CrawlState:
             (category, walk),
         ).rowcount
 
+    def requeue_stalest(self, count: int) -> int:
+        """The `count` indexed decisions checked longest ago, for a conditional re-check."""
+        return self.conn.execute(
+            "UPDATE pages SET state = 'queued' WHERE ref IN (SELECT ref FROM pages "
+            "WHERE state = 'ingested' ORDER BY checked, ref LIMIT ?)",
+            (count,),
+        ).rowcount
+
     def update(self, ref: str, **values: object) -> None:
         values["checked"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         sets = ", ".join(f"{name} = ?" for name in values)

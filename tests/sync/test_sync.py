@@ -173,6 +173,29 @@ def test_full_walk_finds_a_withdrawn_decision_and_answers_flag_it(synced) -> Non
     assert hits and all(h.ref == gone.ref and h.withdrawn == dt.date.today() for h in hits)
 
 
+def test_revalidate_finds_an_edit_the_listing_does_not_show(synced) -> None:
+    site, server, index_dir, _, _ = synced
+    quiet = site.listed(EDUCATION)[10]
+    section, text = quiet.paragraphs[2]
+    quiet.paragraphs[2] = (section, f"{text} A later note corrects the date of the meeting.")
+    settings = make_settings(index_dir)
+    options = SyncOptions(categories=list(COUNTS), site=server.url, delay_s=0)
+    site.log.clear()
+    plain = Syncer(settings, options).run()
+    assert plain.changed == [] and site.decision_requests() == []  # the listing is the same
+
+    site.log.clear()
+    options.revalidate = 1000
+    summary = Syncer(settings, options).run()
+    indexed = 147 + 10 - 1  # the withdrawn one is not asked for again
+    assert summary.changed == [quiet.ref]
+    assert summary.decision_requests == len(site.decision_requests()) == indexed
+    statuses = Counter(status for _, path, status in site.log if path.count("/") == 4)
+    assert statuses == {304: indexed - 1, 200: 1}  # conditional GETs: no body unless changed
+    stored = Index(settings).store.decision(quiet.ref)
+    assert stored.paragraph(3).text.endswith("corrects the date of the meeting.")
+
+
 def test_sync_summary_in_words(synced, tmp_path: Path) -> None:
     server = synced[1]
     result = CliRunner().invoke(
