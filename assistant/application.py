@@ -34,6 +34,8 @@ from assistant.parsing import normalise_ref, read_path
 from assistant.remedies import Origin, RemedyFigures
 from assistant.services import filter_inputs, make_filters
 from assistant.settings import LLMBackend, Settings
+from assistant.sync.corpus import ExportSummary, export_corpus, import_corpus
+from assistant.sync.service import SyncOptions, SyncSummary, run_sync
 from assistant.types import (
     Answer,
     Decision,
@@ -46,9 +48,12 @@ __all__ = [
     "Application",
     "DraftRequest",
     "EvalOutcome",
+    "ExportSummary",
     "IngestSummary",
     "Progress",
     "RemedyFigures",
+    "SyncOptions",
+    "SyncSummary",
 ]
 
 Progress = Callable[[int, int, str], None]
@@ -163,6 +168,24 @@ class Application:
         if missing:
             raise InputError(f"no such file or folder: {', '.join(missing)}")
         return Ingestor(Index(self.settings, create=True), progress=progress).run(paths)
+
+    # the corpus from lgo.org.uk ----------------------------------------------------------
+    def sync(self, options: SyncOptions, progress: Progress | None = None) -> SyncSummary:
+        """Fetch new and changed decisions from the site, politely, and index them."""
+
+        def moved(phase: str, done: int, total: int | None, label: str) -> None:
+            if progress is not None:
+                progress(done, total or 0, f"{phase} {label}")
+
+        return run_sync(self.settings, options, moved)
+
+    def export_corpus(self, path: Path) -> ExportSummary:
+        """The parsed corpus as JSON Lines, with source URLs and attribution."""
+        return export_corpus(self.settings, path)
+
+    def import_corpus(self, path: Path) -> IngestSummary:
+        """Add an exported corpus to the index; unchanged decisions cost nothing."""
+        return import_corpus(self.settings, path)
 
     # remedies and drafts -----------------------------------------------------------------
     def remedies(

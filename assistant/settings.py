@@ -85,6 +85,39 @@ class UISettings(BaseModel):
     max_upload_bytes: int = 2_000_000
 
 
+class SyncSettings(BaseModel):
+    """`assistant sync`: how the decisions are fetched from lgo.org.uk (or a mirror)."""
+
+    site: str = "https://www.lgo.org.uk"
+    categories: list[str] = Field(
+        default=["children-s-care-services"],
+        description="Listing slugs under /decisions/ (e.g. adult-care-services, education)",
+    )
+    contact: str = Field(
+        default="",
+        description="An address the site can reach you at, sent in the User-Agent; required "
+        "for any site other than 127.0.0.1",
+    )
+    user_agent: str = Field(
+        default="lgsco-precedent-assistant/0.1 (LGSCO Precedent Assistant sync)",
+        description="Names the tool; the contact address is added to it",
+    )
+    delay_s: float = Field(default=1.0, description="At least this long between requests")
+    daily_budget: int = Field(default=5000, description="At most this many requests a day")
+    timeout_s: float = 30.0
+    max_retries: int = Field(default=4, description="Retries on 429, 5xx and network errors")
+    backoff_s: float = Field(default=2.0, description="First backoff; doubles, with jitter")
+    max_backoff_s: float = Field(
+        default=300.0, description="Longest wait (Retry-After beyond it: the page fails)"
+    )
+    overlap_days: int = Field(
+        default=28,
+        description="A re-sync reads the listing back to this many days before the newest "
+        "decision it saw last time (decisions are published some weeks after their date)",
+    )
+    ingest_every: int = Field(default=500, description="Ingest after this many fetched pages")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LGSCO_", env_nested_delimiter="__", extra="ignore"
@@ -104,6 +137,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
     ui: UISettings = UISettings()
+    sync: SyncSettings = SyncSettings()
     prompts_dir: Path | None = Field(
         default=None,
         description="A folder of prompt files to use instead of those in the package",

@@ -174,6 +174,9 @@ class RetrievedParagraph(_Placed):
     dense_rank: int | None = None
     keyword_rank: int | None = None
     dense_similarity: float | None = None
+    withdrawn: dt.date | None = Field(
+        default=None, description="The day the site stopped serving the decision (404 / 410)"
+    )
 
     @property
     def place(self) -> tuple[str, int]:
@@ -207,6 +210,7 @@ class Citation(_Placed):
     section: str
     quote: str
     url: str
+    withdrawn: dt.date | None = None
 
     @classmethod
     def of(cls, hit: RetrievedParagraph, key: str = "") -> Citation:
@@ -217,6 +221,7 @@ class Citation(_Placed):
             section=hit.section,
             quote=hit.text,
             url=hit.url,
+            withdrawn=hit.withdrawn,
         )
 
     @property
@@ -307,6 +312,7 @@ class IndexStats(_Value):
     joint_groups: int
     paragraphs: int
     pending: int = Field(description="Decisions an interrupted ingest left unfinished")
+    withdrawn: int = Field(default=0, description="Decisions the site no longer publishes")
     by_category: dict[str, int]
     by_outcome: dict[str, int]
     by_year: dict[str, int]

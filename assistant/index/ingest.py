@@ -96,14 +96,17 @@ class Ingestor:
         self.progress = progress or (lambda done, total, label: None)
         self.batch_paragraphs = index.settings.ingest_batch
 
-    def run(self, paths: Iterable[Path]) -> IngestSummary:
+    def run(
+        self, paths: Iterable[Path], decisions: Iterable[Decision | ParseError] = ()
+    ) -> IngestSummary:
+        """Ingest the files under `paths`, then `decisions` already parsed (e.g. an import)."""
         started = time.perf_counter()
         summary = IngestSummary()
         with self.index.writer_lock():
             files = list(iter_decision_files(list(paths)))
             carried = self._check_fingerprint(summary, files)
             self._recover(summary)
-            self._ingest(files, carried, summary)
+            self._ingest(files, carried, summary, decisions)
             if self.store.get_meta("bm25_generation") != str(self.store.generation):
                 self.progress(len(files), len(files), "building the keyword index")
                 keyword = KeywordIndex.build(self.store)
@@ -169,7 +172,13 @@ class Ingestor:
 
     # -- the main loop -----------------------------------------------------------------
 
-    def _ingest(self, files: list[Path], carried: list[Decision], summary: IngestSummary) -> None:
+    def _ingest(
+        self,
+        files: list[Path],
+        carried: list[Decision],
+        summary: IngestSummary,
+        decisions: Iterable[Decision | ParseError] = (),
+    ) -> None:
         known = self.store.known_hashes()
         seen: dict[str, str] = {}
         batch: list[tuple[Decision, str]] = []
@@ -217,16 +226,22 @@ class Ingestor:
                 if batch_paragraphs >= self.batch_paragraphs:
                     flush()
 
-            for decision in carried:
-                consider(decision)
-            for done, path in enumerate(files, start=1):
-                for item in read_path(path):
+            def take(items: Iterable[Decision | ParseError]) -> None:
+                for item in items:
                     if isinstance(item, ParseError):
                         summary.skipped.append((item.source, item.reason))
                         log.warning("skipped %s", item)
                     else:
                         consider(item)
+
+            for done, path in enumerate(files, start=1):
+                take(read_path(path))
                 self.progress(done, len(files), path.name)
+            take(decisions)
+            # Last, so a decision given again (re-read or re-imported) wins over its old parse.
+            for decision in carried:
+                if decision.ref not in seen:
+                    consider(decision)
             flush()
             if pending_write is not None:
                 pending_write.result()

@@ -58,6 +58,13 @@ CREATE TABLE IF NOT EXISTS remedies (
     body TEXT NOT NULL,
     PRIMARY KEY (ref, position)
 );
+-- A decision the site no longer serves (404 / 410): kept and answered from, but flagged.
+CREATE TABLE IF NOT EXISTS withdrawn (
+    ref TEXT PRIMARY KEY,
+    since TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    url TEXT NOT NULL
+);
 """
 
 # A joint decision's members share almost all their text; a paragraph hash found in more
@@ -108,6 +115,7 @@ class DecisionMeta:
     outcome: str | None
     date: dt.date | None
     url: str
+    withdrawn: dt.date | None = None
 
 
 class Store:
@@ -310,17 +318,27 @@ class Store:
         for chunk in _chunks(sorted(set(refs)), 500):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                "SELECT ref, council, category, subcategory, outcome, date_num, "
-                f"json_extract(body, '$.url') FROM decisions WHERE ref IN ({marks})",
+                "SELECT d.ref, council, category, subcategory, outcome, date_num, "
+                "json_extract(body, '$.url'), w.since FROM decisions d "
+                f"LEFT JOIN withdrawn w ON w.ref = d.ref WHERE d.ref IN ({marks})",
                 chunk,
             )
-            for ref, council, category, subcategory, outcome, date_num, url in rows:
+            for ref, council, category, subcategory, outcome, date_num, url, gone in rows:
                 date = (
                     dt.date(date_num // 10000, date_num // 100 % 100, date_num % 100)
                     if date_num
                     else None
                 )
-                found[ref] = DecisionMeta(ref, council, category, subcategory, outcome, date, url)
+                found[ref] = DecisionMeta(
+                    ref,
+                    council,
+                    category,
+                    subcategory,
+                    outcome,
+                    date,
+                    url,
+                    dt.date.fromisoformat(gone) if gone else None,
+                )
         return found
 
     def group_members(self, refs: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -469,6 +487,7 @@ class Store:
             ).fetchone()[0],
             "paragraphs": self.count_paragraphs(),
             "pending": len(self.pending_refs()),
+            "withdrawn": conn.execute("SELECT COUNT(*) FROM withdrawn").fetchone()[0],
             "by_category": counts(
                 f"SELECT category, COUNT(*) {complete} GROUP BY category ORDER BY 2 DESC"
             ),
@@ -480,6 +499,23 @@ class Store:
                 f"{complete} GROUP BY y ORDER BY y"
             ),
         }
+
+    # withdrawn decisions (side table; never deleted from the index)
+    def mark_withdrawn(self, ref: str, since: dt.date, status: int, url: str) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO withdrawn(ref, since, status, url) VALUES(?, ?, ?, ?) "
+                "ON CONFLICT(ref) DO NOTHING",
+                (ref, since.isoformat(), status, url),
+            )
+
+    def clear_withdrawn(self, refs: Iterable[str]) -> None:
+        with self._tx() as conn:
+            conn.executemany("DELETE FROM withdrawn WHERE ref = ?", [(r,) for r in refs])
+
+    def withdrawn(self) -> dict[str, dt.date]:
+        rows = self.conn.execute("SELECT ref, since FROM withdrawn ORDER BY ref")
+        return {ref: dt.date.fromisoformat(since) for ref, since in rows}
 
     def set_meta_json(self, key: str, value: object) -> None:
         self.set_meta(key, json.dumps(value, sort_keys=True))

@@ -7,6 +7,7 @@ A file that is not a decision yields a `ParseError` naming it; the others go on.
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from assistant.parsing.records import iter_json_lines, parse_record
 from assistant.parsing.text import parse_text
 from assistant.types import Decision
 
-SUPPORTED_SUFFIXES = {".txt", ".html", ".htm", ".json", ".jsonl", ".ndjson"}
+SUPPORTED_SUFFIXES = {".txt", ".html", ".htm", ".json", ".jsonl", ".ndjson", ".gz"}
 MAX_FILE_BYTES = 200_000_000
 
 
@@ -41,15 +42,23 @@ def read_path(path: Path) -> Iterator[Decision | ParseError]:
     if size > MAX_FILE_BYTES:
         yield ParseError(source, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
         return
+    suffix = path.suffix.lower()
     try:
-        raw = path.read_text(encoding="utf-8-sig")
+        if suffix == ".gz":  # a page kept gzipped (the sync's raw store): name.html.gz
+            suffix = Path(path.stem).suffix.lower()
+            raw = gzip.decompress(path.read_bytes()).decode("utf-8-sig")
+        else:
+            raw = path.read_text(encoding="utf-8-sig")
+    except (gzip.BadGzipFile, EOFError) as exc:
+        yield ParseError(source, f"not a readable gzip file ({exc})")
+        return
     except UnicodeDecodeError as exc:
         yield ParseError(source, f"not UTF-8 text (byte {exc.start}); is it a binary file?")
         return
     except OSError as exc:
         yield ParseError(source, f"cannot be read: {exc.strerror}")
         return
-    yield from parse_string(raw, source=source, suffix=path.suffix.lower())
+    yield from parse_string(raw, source=source, suffix=suffix)
 
 
 def parse_string(raw: str, *, source: str, suffix: str = "") -> Iterator[Decision | ParseError]:

@@ -170,6 +170,7 @@ class ParagraphRetriever(BaseRetriever):
                     dense_rank=candidate.dense_rank,
                     keyword_rank=candidate.keyword_rank,
                     dense_similarity=candidate.dense_similarity,
+                    withdrawn=info.withdrawn,
                 )
             )
             if len(hits) >= k:

@@ -1,0 +1,1 @@
+"""Sync decisions from lgo.org.uk (or a mirror): polite crawling, a raw store, crawl state."""
