@@ -158,7 +158,7 @@ def server_url_of(index_dir: Path) -> str:
 
 
 def test_a_new_parser_reparses_the_raw_store_without_the_network(clean: Path, monkeypatch) -> None:
-    import assistant.index as index_module
+    import assistant.index.index as index_module
     from assistant.index.ingest import Ingestor
 
     index = Index(make_settings(clean))
