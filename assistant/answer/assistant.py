@@ -222,7 +222,7 @@ class Assistant:
             check.sentences = quoted
             reply = KeyedText(f"{QUOTED} {check.text()}", tuple(check.cited_keys))
         else:
-            reply = KeyedText(check.text(), tuple(check.cited_keys))
+            reply = check.keyed()
         text = context.render(reply.text)
         citations = context.citations(reply.keys)
         figures = None

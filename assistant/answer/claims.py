@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from assistant.answer.context import KeyedText
 from assistant.answer.relevance import content_words
 from assistant.answer.support import check_support, sentences_of
 from assistant.answer.verify import CITATION, split_sentences
@@ -123,6 +124,9 @@ class ClaimCheck:
         return " ".join(
             s.text.rstrip() + " " + "".join(f"[{k}]" for k in s.keys) for s in self.sentences
         ).strip()
+
+    def keyed(self) -> KeyedText:
+        return KeyedText(self.text(), tuple(self.cited_keys))
 
     def verification(self, *, fell_back: bool) -> Verification:
         return Verification(
