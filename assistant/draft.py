@@ -21,9 +21,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from assistant.answer import Assistant, Context, KeyedText
+from assistant.answer import Assistant, Context
+from assistant.answer.claims import check_claims, parse_claims
 from assistant.answer.relevance import content_words, is_relevant
-from assistant.answer.verify import split_sentences, verify
+from assistant.answer.verify import split_sentences
 from assistant.errors import InputError
 from assistant.export import ATTRIBUTION, FootnotedDocument
 from assistant.types import (
@@ -370,9 +371,13 @@ class Drafter:
             audience_text=audience_text,
         )
         backend = self.assistant.backend
-        result = verify(backend.invoke(messages), context.texts())
-        fell_back = not result.cited_keys
-        body = context.extractive() if fell_back else KeyedText(result.text, result.cited_keys)
+        # Every sentence of the body must cite a shown paragraph that supports it, as in
+        # answers; the greeting and closing are added here, not written by the model.
+        result = check_claims(
+            parse_claims(backend.invoke(messages)), context.texts(), self.assistant.council_names
+        )
+        fell_back = not result.sentences
+        body = context.extractive() if fell_back else result.keyed()
         greeting, closing = (
             ("Dear [complainant's name],", "Yours sincerely,\n[Name], Complaints Manager")
             if audience == "council"
@@ -380,7 +385,7 @@ class Drafter:
         )
         return Letter(
             text=f"{greeting}\n\n{context.render(body.text)}\n\n{closing}",
-            verification=result.counts(fell_back=fell_back),
+            verification=result.verification(fell_back=fell_back),
             model=backend.name,
             context=context.only(body.keys),
         )

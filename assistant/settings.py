@@ -72,6 +72,14 @@ class LLMSettings(BaseModel):
     )
     local_context: int = 4096
     local_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
+    structured_output: bool = Field(
+        default=True,
+        description=(
+            "Constrain the answer to the claims JSON schema (each claim one shown key and one "
+            "statement); the embedded server supports it. Off for an endpoint without "
+            "structured output: its [P1]-marked text passes the same checks."
+        ),
+    )
     fake_token_delay_s: float = Field(
         default=0.0, description="The fake backend's pause per token: a slow model for load tests"
     )

@@ -288,20 +288,20 @@ class Answer(_Value):
             return "not answered: the model said the paragraphs it was shown do not answer this"
         if v.fell_back_to_extractive:
             return (
-                "FELL BACK: the model's answer failed verification, so the paragraphs "
-                "themselves are quoted instead of a model-written answer"
+                "FELL BACK: no model-written sentence passed verification, so the sentences "
+                "of the decisions that answer are quoted instead"
             )
         changes = [
             f"{count} {what}"
             for count, what in (
-                (v.dropped_citations, "citation(s) to paragraphs not shown removed"),
-                (v.replaced_sentences, "sentence(s) replaced by the cited paragraph's words"),
-                (v.dropped_sentences, "sentence(s) with unsupported figures removed"),
-                (v.uncited_sentences, "sentence(s) kept without a citation"),
+                (v.dropped_citations, "citation(s) removed or moved to the paragraph that says it"),
+                (v.replaced_sentences, "sentence(s) replaced by the cited paragraph's own"),
+                (v.dropped_sentences, "unsupported sentence(s) removed"),
+                (v.uncited_sentences, "sentence(s) citing no paragraph removed"),
             )
             if count
         ]
-        return "model-written; every citation and figure checked against the paragraphs shown" + (
+        return "model-written; every sentence cited and checked against its paragraph" + (
             f": {'; '.join(changes)}" if changes else ", nothing changed"
         )
 

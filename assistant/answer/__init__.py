@@ -6,7 +6,6 @@ from assistant.answer.assistant import (
     AnswerFigures,
     Assistant,
     check_question,
-    is_decline,
     join_follow_up,
 )
 from assistant.answer.context import Context, KeyedText, Shown
@@ -26,6 +25,5 @@ __all__ = [
     "TokenEvent",
     "Turn",
     "check_question",
-    "is_decline",
     "join_follow_up",
 ]

@@ -14,13 +14,20 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from assistant import remedies
+from assistant.answer.claims import (
+    check_claims,
+    claims_schema,
+    completed_statements,
+    extractive_sentences,
+    parse_claims,
+)
 from assistant.answer.context import Context, KeyedText
 from assistant.answer.events import AnswerEvent, AskEvent, EvidenceEvent, TokenEvent, Turn
 from assistant.answer.relevance import is_relevant
-from assistant.answer.verify import verify
 from assistant.errors import InputError, LLMError
 from assistant.index import Index
 from assistant.llm import ChatBackend, make_chat_backend
+from assistant.parsing.common import council_place
 from assistant.prompts import DECLINE_PHRASE, DECLINED, Prompt, load_prompt
 from assistant.retrieval import HybridRetriever
 from assistant.settings import LLMBackend, Settings
@@ -34,6 +41,7 @@ from assistant.types import (
 )
 
 MAX_QUESTION_CHARS = 2000
+QUOTED = "In the decisions' own words (quoted: no model-written sentence passed verification):"
 NOT_ANSWERED = (
     f"The decisions in the index {DECLINE_PHRASE}. No paragraph was relevant enough to rely "
     "on, so nothing is cited."
@@ -162,13 +170,18 @@ class Assistant:
         messages = self.answer_prompt.template().format_messages(
             context=context.text, question=run.standalone
         )
-        raw, usage = "", {}
-        for chunk in self.backend.stream(messages):
+        raw, usage, streamed = "", {}, 0
+        for chunk in self.backend.stream(messages, claims_schema(list(context.shown))):
             if "first_token_s" not in run.timings:
                 run.mark("first_token_s")
             piece = chunk.content if isinstance(chunk.content, str) else ""
             raw += piece
-            if piece:
+            if raw.lstrip().startswith("{"):  # structured: show each claim once complete
+                statements = completed_statements(raw)
+                for statement in statements[streamed:]:
+                    yield TokenEvent(statement.strip() + " ")
+                streamed = len(statements)
+            elif piece:
                 yield TokenEvent(piece)
             if chunk.usage_metadata:
                 usage = {
@@ -179,21 +192,37 @@ class Assistant:
         yield AnswerEvent(self._verified(run, context, raw, usage))
 
     # steps -----------------------------------------------------------------------
+    @cached_property
+    def council_names(self) -> tuple[str, ...]:
+        """Place names of the index's councils: names an answer must not bring in unless
+        the paragraph it cites is theirs."""
+        places = (council_place(c) for c in self.index.store.distinct("council"))
+        return tuple(sorted({p for p in places if p}))
+
     def _verified(self, run: _Run, context: Context, raw: str, usage: dict[str, int]) -> Answer:
-        """The model's reply checked against what it was shown, then cited."""
-        result = verify(raw, context.texts())
-        if is_decline(raw):
-            run.mark("total_s")
-            return self._answer(
-                run,
-                text=DECLINED,
-                answered=False,
-                verification=result.counts(fell_back=False),
-                usage=usage,
-                model_output=raw,
-            )
-        fell_back = not result.cited_keys
-        reply = context.extractive() if fell_back else KeyedText(result.text, result.cited_keys)
+        """The model's claims checked against what it was shown, then cited. The relevance
+        gate has passed, so when no claim survives (or the model declined) the sentences
+        of the shown paragraphs that answer are quoted; only when none does is the
+        question declined."""
+        shown = context.texts()
+        check = check_claims(parse_claims(raw), shown, self.council_names)
+        fell_back = not check.sentences
+        if fell_back:
+            quoted = extractive_sentences(run.standalone, shown)
+            if not quoted:
+                run.mark("total_s")
+                return self._answer(
+                    run,
+                    text=DECLINED,
+                    answered=False,
+                    verification=check.verification(fell_back=False),
+                    usage=usage,
+                    model_output=raw,
+                )
+            check.sentences = quoted
+            reply = KeyedText(f"{QUOTED} {check.text()}", tuple(check.cited_keys))
+        else:
+            reply = check.keyed()
         text = context.render(reply.text)
         citations = context.citations(reply.keys)
         figures = None
@@ -207,7 +236,7 @@ class Assistant:
             text=text,
             answered=True,
             citations=citations,
-            verification=result.counts(fell_back=fell_back),
+            verification=check.verification(fell_back=fell_back),
             usage=usage,
             model_output=raw,
             figures=figures.text if figures else None,
@@ -297,8 +326,3 @@ def check_question(question: str) -> str:
             "For a whole complaint, use 'assistant draft'."
         )
     return cleaned
-
-
-def is_decline(raw: str) -> bool:
-    """The model said the paragraphs do not answer (and cited nothing)."""
-    return DECLINE_PHRASE in raw.lower() and "[P" not in raw

@@ -19,14 +19,16 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from assistant.answer.context import KeyedText
 from assistant.answer.relevance import content_words
-from assistant.answer.support import check_support
+from assistant.answer.support import check_support, sentences_of
 from assistant.answer.verify import CITATION, split_sentences
 from assistant.types import Verification
 
 MAX_CLAIMS = 4
 MAX_STATEMENT_CHARS = 300
 _KEY = re.compile(r"P\d+")
+_STATEMENT = re.compile(r'"statement"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,17 @@ def parse_claims(raw: str) -> list[Claim]:
     return claims
 
 
+def completed_statements(raw: str) -> list[str]:
+    """The statements a structured reply has completed so far: what streaming shows."""
+    statements = []
+    for escaped in _STATEMENT.findall(raw):
+        try:
+            statements.append(json.loads(f'"{escaped}"'))
+        except json.JSONDecodeError:
+            statements.append(escaped)
+    return statements
+
+
 @dataclass(frozen=True)
 class CheckedSentence:
     text: str
@@ -111,6 +124,9 @@ class ClaimCheck:
         return " ".join(
             s.text.rstrip() + " " + "".join(f"[{k}]" for k in s.keys) for s in self.sentences
         ).strip()
+
+    def keyed(self) -> KeyedText:
+        return KeyedText(self.text(), tuple(self.cited_keys))
 
     def verification(self, *, fell_back: bool) -> Verification:
         return Verification(
@@ -217,7 +233,7 @@ def extractive_sentences(
     for rank, (key, text) in enumerate(shown.items()):
         body = text.partition("\n")[2] or text
         best: tuple[float, str] | None = None
-        for sentence in split_sentences(body.replace("\n• ", " ").replace("\n", " ")):
+        for sentence in sentences_of(body):
             words = {w[:5] for w in content_words(sentence)}
             share = len(wanted & words) / len(wanted) if wanted else 0.0
             if best is None or share > best[0]:

@@ -117,6 +117,13 @@ class Support:
     replacement: str | None = None
 
 
+def sentences_of(paragraph: str) -> list[str]:
+    """A paragraph's sentences in its own words; each bullet and sub-item is one or more
+    sentences of its own, without its bullet mark."""
+    lines = (line.strip().lstrip("•").strip() for line in paragraph.splitlines())
+    return split_sentences("\n".join(line for line in lines if line))
+
+
 def best_sentence(statement: str, source: str, min_share: float = 0.0) -> str | None:
     """The sentence of `source` that states `statement` best: all of its figures, then the
     most shared content words (at least `min_share` of them). None when no sentence does."""
@@ -124,7 +131,7 @@ def best_sentence(statement: str, source: str, min_share: float = 0.0) -> str | 
     stated = figures(statement)
     needed = max(1, round(min_share * len(wanted))) if wanted else 0
     best, best_score = None, 0.0
-    for sentence in split_sentences(source.replace("\n• ", " ").replace("\n", " ")):
+    for sentence in sentences_of(source):
         sentence_figures = figures(sentence)
         if stated and not all(supported(f, sentence_figures) for f in stated):
             continue

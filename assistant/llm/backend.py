@@ -23,6 +23,7 @@ class ChatBackend:
     model: BaseChatModel
     name: str
     backend: LLMBackend
+    structured: bool = True
 
     def invoke(self, messages: Sequence[BaseMessage]) -> str:
         """The model's whole reply."""
@@ -31,10 +32,21 @@ class ChatBackend:
         except Exception as exc:  # the client's connection and API errors
             raise self._failed(exc) from exc
 
-    def stream(self, messages: Sequence[BaseMessage]) -> Iterator[BaseMessageChunk]:
-        """The model's reply chunk by chunk, as it is generated."""
+    def stream(
+        self, messages: Sequence[BaseMessage], schema: dict | None = None
+    ) -> Iterator[BaseMessageChunk]:
+        """The model's reply chunk by chunk, as it is generated; constrained to the JSON
+        `schema` when one is given and this backend offers structured output."""
+        model = self.model
+        if schema is not None and self.structured:
+            model = model.bind(
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": "answer", "schema": schema, "strict": True},
+                }
+            )
         try:
-            yield from self.model.stream(list(messages))
+            yield from model.stream(list(messages))
         except LLMError:
             raise
         except Exception as exc:  # the client's connection and API errors
@@ -51,13 +63,14 @@ def make_chat_backend(settings: LLMSettings, backend: LLMBackend | None = None) 
             ExtractiveFakeChatModel(token_delay_s=settings.fake_token_delay_s),
             "fake-extractive",
             "fake",
+            settings.structured_output,
         )
     if chosen == "local":
         server = LocalServer.shared(settings)
         model = _openai_compatible(
             settings, f"{server.url}/v1", "local", local_model.MODEL_NAME, retries=0
         )
-        return ChatBackend(model, local_model.MODEL_NAME, "local")
+        return ChatBackend(model, local_model.MODEL_NAME, "local", settings.structured_output)
     if settings.api_key is None and "api.openai.com" in settings.base_url:
         raise LLMError(
             "The openai backend needs an API key: set LGSCO_LLM__API_KEY (and "
@@ -65,7 +78,7 @@ def make_chat_backend(settings: LLMSettings, backend: LLMBackend | None = None) 
         )
     key = settings.api_key.get_secret_value() if settings.api_key else "none"
     model = _openai_compatible(settings, settings.base_url, key, settings.model, retries=1)
-    return ChatBackend(model, settings.model, "openai")
+    return ChatBackend(model, settings.model, "openai", settings.structured_output)
 
 
 def _openai_compatible(

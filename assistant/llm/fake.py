@@ -9,6 +9,7 @@ sent (`sent`), so a test can assert what the model saw, and whether it was calle
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -28,15 +29,19 @@ _CONTEXT = re.compile(
 )
 
 
-def extractive_reply(prompt: str, sentences: int = 2) -> str:
+def extractive_reply(prompt: str, sentences: int = 2, *, structured: bool = False) -> str:
+    """The first sentence of each of the first paragraphs with its key: as `[P1]`-marked
+    text, or, when structured output was asked for, as the claims JSON."""
     if "Latest question:" in prompt:  # the condense prompt: echo the question
         return prompt.rsplit("Latest question:", 1)[1].split("\n", 1)[0].strip()
-    parts = []
+    claims = []
     for match in list(_CONTEXT.finditer(prompt))[:sentences]:
         text = match.group("text").strip().split("\n", 1)[0]
         first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].rstrip(".:;")
-        parts.append(f"{first} [{match.group('key')}].")
-    return " ".join(parts) or DECLINED
+        claims.append({"key": match.group("key"), "statement": f"{first}."})
+    if structured:
+        return json.dumps({"claims": claims})
+    return " ".join(f"{c['statement'][:-1]} [{c['key']}]." for c in claims) or DECLINED
 
 
 class RecordingChatModel(BaseChatModel):
@@ -57,13 +62,13 @@ class RecordingChatModel(BaseChatModel):
         """Each call's messages as one text: 'system: ...\nuser: ...'."""
         return ["\n".join(f"{m.type}: {m.content}" for m in call) for call in self.sent]
 
-    def reply(self, messages: list[BaseMessage]) -> str:
+    def reply(self, messages: list[BaseMessage], *, structured: bool = False) -> str:
         raise NotImplementedError
 
-    def _respond(self, messages: list[BaseMessage]) -> str:
+    def _respond(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> str:
         self.calls += 1
         self.sent = [*self.sent[-49:], list(messages)]
-        return self.reply(messages)
+        return self.reply(messages, structured="response_format" in kwargs)
 
     def _generate(
         self,
@@ -72,7 +77,7 @@ class RecordingChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        reply = self._respond(messages)
+        reply = self._respond(messages, kwargs)
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
 
     def _stream(
@@ -82,7 +87,7 @@ class RecordingChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for token in re.findall(r"\S+\s*", self._respond(messages)):
+        for token in re.findall(r"\S+\s*", self._respond(messages, kwargs)):
             if self.token_delay_s:
                 time.sleep(self.token_delay_s)
             yield ChatGenerationChunk(message=AIMessageChunk(content=token))
@@ -93,8 +98,8 @@ class ExtractiveFakeChatModel(RecordingChatModel):
     def _llm_type(self) -> str:
         return "fake-extractive"
 
-    def reply(self, messages: list[BaseMessage]) -> str:
-        return extractive_reply(str(messages[-1].content))
+    def reply(self, messages: list[BaseMessage], *, structured: bool = False) -> str:
+        return extractive_reply(str(messages[-1].content), structured=structured)
 
 
 class ScriptedChatModel(RecordingChatModel):
@@ -106,5 +111,5 @@ class ScriptedChatModel(RecordingChatModel):
     def _llm_type(self) -> str:
         return "scripted"
 
-    def reply(self, messages: list[BaseMessage]) -> str:
+    def reply(self, messages: list[BaseMessage], *, structured: bool = False) -> str:
         return self.replies[min(self.calls, len(self.replies)) - 1]

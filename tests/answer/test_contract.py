@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from assistant.answer import NOT_ANSWERED, AnswerEvent, Assistant, EvidenceEvent, TokenEvent, Turn
+from assistant.answer.assistant import QUOTED
 from assistant.answer.verify import figures, verify
 from assistant.errors import InputError
 from assistant.index import Index
@@ -77,7 +81,7 @@ def test_the_per_month_trap_is_caught(built_index: Index) -> None:
     assert "apologise" in answer.text
 
 
-def test_a_figure_cited_to_the_wrong_paragraph_is_replaced_by_the_right_words(
+def test_a_figure_cited_to_the_wrong_paragraph_is_moved_to_the_paragraph_stating_it(
     built_index: Index,
 ) -> None:
     probe = assistant_with(built_index, "x").ask(QUESTION)
@@ -86,18 +90,50 @@ def test_a_figure_cited_to_the_wrong_paragraph_is_replaced_by_the_right_words(
     answer = assistant_with(built_index, f"The Council paid £50 for each month [{wrong}].").ask(
         QUESTION
     )
-    assert answer.verification.replaced_sentences == 1
-    assert "“Make a payment of £50 for each month" in answer.text
+    assert answer.verification.dropped_citations == 1
+    assert answer.text.startswith("The Council paid £50 for each month. [24 017 708 ¶8]")
     assert [(c.ref, c.paragraph) for c in model_citations(answer)] == [("24 017 708", 8)]
 
 
-def test_unverifiable_answer_falls_back_to_the_paragraphs_themselves(built_index: Index) -> None:
+def test_a_sentence_saying_the_opposite_is_replaced_by_the_paragraphs_own_sentence(
+    built_index: Index,
+) -> None:
+    probe = assistant_with(built_index, "x").ask(QUESTION)
+    key = key_of(probe, "24 017 708", 8)
+    answer = assistant_with(
+        built_index, f"The Council did not have to make a payment of £50 for each month [{key}]."
+    ).ask(QUESTION)
+    assert answer.verification.replaced_sentences == 1
+    assert answer.text.startswith("“Make a payment of £50 for each month")
+    assert "did not have to" not in answer.text
+
+
+def test_no_uncited_sentence_reaches_the_user(built_index: Index) -> None:
+    probe = assistant_with(built_index, "x").ask(QUESTION)
+    key = key_of(probe, "24 017 708", 8)
+    answer = assistant_with(
+        built_index,
+        f"The Council had to pay £50 for each month of delay [{key}]. "
+        "So every council always pays compensation for any delay.",
+    ).ask(QUESTION)
+    assert answer.verification.uncited_sentences == 1
+    assert "every council always pays" not in answer.text
+    assert "£50 for each month" in answer.text
+
+
+def test_unverifiable_answer_falls_back_to_the_sentences_that_answer(built_index: Index) -> None:
     answer = assistant_with(built_index, "They paid £9,999 within 17 days [P1].").ask(QUESTION)
     assert answer.verification.fell_back_to_extractive
+    assert answer.verification.dropped_sentences == 1
     assert answer.citations and answer.answered
-    top = answer.hits[0]
-    assert top.text.split("\n")[0] in answer.text
-    assert f"[{top.ref} ¶{top.number}]" in answer.text
+    assert answer.text.startswith(QUOTED)
+    assert "£9,999" not in answer.text
+    # each quoted sentence is one sentence of the paragraph its marker names
+    quoted = re.findall(r"“([^”]+)” \[(\d\d \d{3} \d{3}) ¶(\d+)\]", answer.text)
+    assert quoted
+    for sentence, ref, number in quoted:
+        hit = next(h for h in answer.hits if h.ref == ref and h.number == int(number))
+        assert sentence in hit.text
 
 
 def test_nothing_relevant_means_no_model_call_and_no_citation(built_index: Index) -> None:
@@ -111,10 +147,33 @@ def test_nothing_relevant_means_no_model_call_and_no_citation(built_index: Index
     assert backend.model.calls == 0 and backend.model.sent == []
 
 
-def test_the_model_may_decline(built_index: Index) -> None:
-    answer = assistant_with(built_index, DECLINED).ask(QUESTION)
-    assert not answer.answered and answer.citations == ()
-    assert answer.text == DECLINED
+def test_a_decline_after_a_confident_retrieval_is_answered_in_the_decisions_words(
+    built_index: Index,
+) -> None:
+    """Refusals are earned: only the relevance gate says the decisions do not answer."""
+    for reply in (DECLINED, '{"claims": []}'):
+        answer = assistant_with(built_index, reply).ask(QUESTION)
+        assert answer.answered and answer.verification.fell_back_to_extractive
+        assert answer.text.startswith(QUOTED) and answer.citations
+
+
+def test_structured_claims_are_checked_and_cited(built_index: Index) -> None:
+    probe = assistant_with(built_index, "x").ask(QUESTION)
+    key = key_of(probe, "24 017 708", 8)
+    reply = json.dumps(
+        {
+            "claims": [
+                {"key": key, "statement": "The Council had to pay £50 for each month of delay"},
+                {"key": "P1", "statement": "It paid £9,999 within 17 days."},
+            ]
+        }
+    )
+    events = list(assistant_with(built_index, reply).ask_stream(QUESTION))
+    streamed = "".join(e.text for e in events if isinstance(e, TokenEvent))
+    assert "{" not in streamed and "£50 for each month" in streamed  # statements, not JSON
+    answer = events[-1].answer
+    assert answer.text.startswith("The Council had to pay £50 for each month of delay. [24 017")
+    assert "£9,999" not in answer.text and answer.verification.dropped_sentences == 1
 
 
 def test_the_prompt_holds_the_keyed_paragraphs_the_question_and_the_decline_sentence(
@@ -124,7 +183,7 @@ def test_the_prompt_holds_the_keyed_paragraphs_the_question_and_the_decline_sent
     answer = assistant_with(built_index, backend).ask(QUESTION)
     [prompt] = backend.model.prompts
     assert prompt.startswith("system: You answer questions about decisions")
-    assert f"reply only: {DECLINED}" in prompt
+    assert f"or only: {DECLINED}" in prompt
     assert f"Question: {QUESTION}" in prompt
     # Each hit is shown under its key, with its decision, paragraph and own words.
     for i, hit in enumerate(answer.hits, start=1):

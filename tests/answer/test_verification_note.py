@@ -30,9 +30,9 @@ def test_each_intervention_is_counted_by_name() -> None:
     note = answer(
         Verification(dropped_citations=2, replaced_sentences=1, uncited_sentences=3)
     ).verification_note()
-    assert "2 citation(s) to paragraphs not shown removed" in note
-    assert "1 sentence(s) replaced by the cited paragraph's words" in note
-    assert "3 sentence(s) kept without a citation" in note
+    assert "2 citation(s) removed or moved to the paragraph that says it" in note
+    assert "1 sentence(s) replaced by the cited paragraph's own" in note
+    assert "3 sentence(s) citing no paragraph removed" in note
 
 
 def test_a_fallback_says_so_plainly() -> None:
