@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from assistant.prompts import DECLINE_PHRASE
+from assistant.prompts import DECLINE_PHRASE, load_prompt
 from tests.conftest import run_cli
 
 
@@ -24,7 +24,8 @@ def test_ask_prints_the_answer_its_citations_and_where_it_came_from(built_index)
     assert "[15 016 298 ¶3]" in out  # the answer cites, and the citation is listed
     assert "pay the teenager £550 for the distress" in out  # the paragraph's own words
     assert "filters: {'subcategory': 'Friends and family carers'}" in out
-    assert "fake-extractive · prompt answer.v1" in out
+    assert f"fake-extractive · prompt {load_prompt('answer').version}" in out
+    assert "verification: model-written; every sentence cited" in out
     assert "Source: Local Government and Social Care Ombudsman decisions" in out
     assert "evidence:" in result.stderr
 
