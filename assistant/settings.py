@@ -40,7 +40,15 @@ class RetrievalSettings(BaseModel):
         default=0.35, description="Score multiplier for paragraphs many decisions share"
     )
     max_per_decision: int = Field(
-        default=3, description="At most this many hits from one decision (or joint group)"
+        default=3,
+        description="Hits from one decision (or joint group) beyond this many are discounted",
+    )
+    over_cap_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Score multiplier for each hit of a decision beyond max_per_decision "
+        "(0: strict cap while other decisions have candidates; places are always filled)",
     )
     min_keyword_overlap: float = Field(
         default=0.34,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,19 +139,24 @@ class ParagraphRetriever(BaseRetriever):
                 candidate.score *= self.settings.boilerplate_weight
         candidates.sort(key=lambda c: c.score, reverse=True)
 
-        hits: list[RetrievedParagraph] = []
+        # Joint decisions: one hit per text per group, the best-scored copy.
+        unique: list[Candidate] = []
         seen_texts: set[tuple[str, str]] = set()
-        per_group: dict[str, int] = defaultdict(int)
         for candidate in candidates:
             paragraph = paragraphs[candidate.id]
-            group = groups.get(paragraph.ref, paragraph.ref)
-            key = (group, paragraph.text_hash)
-            if key in seen_texts:
-                continue  # the same paragraph of another member of a joint decision
-            if per_group[group] >= self.settings.max_per_decision:
-                continue
-            seen_texts.add(key)
-            per_group[group] += 1
+            key = (groups.get(paragraph.ref, paragraph.ref), paragraph.text_hash)
+            if key not in seen_texts:
+                seen_texts.add(key)
+                unique.append(candidate)
+        chosen = diversify(
+            [(c, groups.get(paragraphs[c.id].ref, paragraphs[c.id].ref)) for c in unique],
+            k,
+            self.settings.max_per_decision,
+            self.settings.over_cap_weight,
+        )
+        hits: list[RetrievedParagraph] = []
+        for candidate in chosen:
+            paragraph = paragraphs[candidate.id]
             info = meta[paragraph.ref]
             hits.append(
                 RetrievedParagraph(
@@ -172,8 +178,6 @@ class ParagraphRetriever(BaseRetriever):
                     dense_similarity=candidate.dense_similarity,
                 )
             )
-            if len(hits) >= k:
-                break
         return hits
 
 
@@ -219,6 +223,36 @@ class HybridRetriever(ParagraphRetriever):
                 score += self.settings.keyword_weight / (rrf_k + c.keyword_rank)
             c.score = score
         return list(merged.values())
+
+
+def diversify(
+    scored: Sequence[tuple[Candidate, str]], k: int, cap: int, over_cap_weight: float
+) -> list[Candidate]:
+    """The top `k` of `scored` (candidate, decision group), spread across decisions.
+
+    A decision's paragraphs beyond the first `cap` are not dropped: each one past the cap
+    counts at `over_cap_weight` times its score (compounding: the fifth at the weight
+    squared), so it still wins a place over a weaker paragraph of another decision, one
+    scoring below that discounted score. With a weight of 0 the cap is strict while other
+    decisions have candidates left, and the remaining places are filled in score order,
+    so a filter leaving one decision still yields `k` hits. It only ever reorders: every
+    place is filled while candidates remain.
+    """
+    remaining = sorted(scored, key=lambda pair: pair[0].score, reverse=True)
+    taken: dict[str, int] = defaultdict(int)
+    chosen: list[Candidate] = []
+    while remaining and len(chosen) < k:
+        best, best_key = 0, (-1.0, False)
+        for i, (candidate, group) in enumerate(remaining):
+            over = taken[group] - cap + 1
+            value = max(candidate.score, 0.0) * (over_cap_weight**over if over > 0 else 1.0)
+            key = (value, over <= 0)
+            if key > best_key:  # strictly: a tie keeps the better raw score (earlier)
+                best, best_key = i, key
+        candidate, group = remaining.pop(best)
+        taken[group] += 1
+        chosen.append(candidate)
+    return chosen
 
 
 def chroma_where(filters: SearchFilters) -> dict[str, Any] | None:
