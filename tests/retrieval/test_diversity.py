@@ -54,6 +54,8 @@ def test_a_filter_leaving_one_decision_returns_k_hits(built_index: Index) -> Non
         retriever.settings = built_index.settings.retrieval.model_copy(
             update={"over_cap_weight": weight}
         )
-        hits = retriever.search("what did the council agree to do", SearchFilters(ref="24 017 708"), 5)
+        hits = retriever.search(
+            "what did the council agree to do", SearchFilters(ref="24 017 708"), 5
+        )
         assert len(hits) == 5 and {h.ref for h in hits} == {"24 017 708"}
         assert len({h.number for h in hits}) == 5
