@@ -50,6 +50,20 @@ class RetrievalSettings(BaseModel):
         description="Score multiplier for each hit of a decision beyond max_per_decision "
         "(0: strict cap while other decisions have candidates; places are always filled)",
     )
+    expansion_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="BM25 weight of the glossary's terms of art added to a question (0: off)",
+    )
+    dense_expansion: bool = Field(
+        default=False, description="Embed the question with its glossary terms appended"
+    )
+    section_prior: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="Score raise (a share) for paragraphs in the sections the question type "
+        "points at: remedy questions -> agreed action / recommendations, and so on",
+    )
     min_keyword_overlap: float = Field(
         default=0.34,
         description="Below this share of the question's content words found in the best "

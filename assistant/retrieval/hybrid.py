@@ -16,13 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.index import Index
+from assistant.index.keyword import KeywordIndex, _bm25s
 from assistant.index.store import date_number, normalise_for_hash
+from assistant.retrieval.glossary import default_glossary
+from assistant.retrieval.priors import question_types, section_matches
 from assistant.settings import RetrievalSettings
 from assistant.types import RetrievedParagraph, SearchFilters
 
@@ -83,7 +87,7 @@ class ParagraphRetriever(BaseRetriever):
             self.index.store.paragraph_ids(allowed_refs) if allowed_refs is not None else None
         )
         candidates = self.candidates(query, allowed_ids, filters)
-        return self.finish(candidates, k)
+        return self.finish(candidates, k, query)
 
     def candidates(
         self, query: str, allowed_ids: list[str] | None, filters: SearchFilters
@@ -92,9 +96,17 @@ class ParagraphRetriever(BaseRetriever):
         raise NotImplementedError
 
     # shared steps ------------------------------------------------------------------
+    def expansion(self, query: str) -> str:
+        """Glossary terms of art for the question ("" when expansion is off or none match)."""
+        if self.settings.expansion_weight <= 0 and not self.settings.dense_expansion:
+            return ""
+        return default_glossary().expansion(query)
+
     def dense(
         self, query: str, allowed_ids: list[str] | None, filters: SearchFilters
     ) -> list[Candidate]:
+        if self.settings.dense_expansion and (extra := self.expansion(query)):
+            query = f"{query} ({extra})"
         vector = self.index.embedder.encode_query(query)
         n = self.settings.candidates
         if allowed_ids is None:
@@ -111,13 +123,27 @@ class ParagraphRetriever(BaseRetriever):
 
     def keyword(self, query: str, allowed_ids: list[str] | None) -> list[Candidate]:
         allowed = set(allowed_ids) if allowed_ids is not None else None
-        hits = self.index.keyword.query(query, self.settings.candidates, allowed)
+        extra = self.expansion(query) if self.settings.expansion_weight > 0 else ""
+        if extra:
+            found = weighted_keyword_query(
+                self.index.keyword,
+                [(query, 1.0), (extra, self.settings.expansion_weight)],
+                self.settings.candidates,
+                allowed,
+            )
+        else:
+            found = [
+                (h.id, h.score)
+                for h in self.index.keyword.query(query, self.settings.candidates, allowed)
+            ]
         return [
-            Candidate(id=h.id, keyword_rank=rank, extra={"bm25": h.score})
-            for rank, h in enumerate(hits, start=1)
+            Candidate(id=pid, keyword_rank=rank, extra={"bm25": score})
+            for rank, (pid, score) in enumerate(found, start=1)
         ]
 
-    def finish(self, candidates: list[Candidate], k: int) -> list[RetrievedParagraph]:
+    def finish(
+        self, candidates: list[Candidate], k: int, query: str = ""
+    ) -> list[RetrievedParagraph]:
         if not candidates:
             return []
         store = self.index.store
@@ -137,6 +163,11 @@ class ParagraphRetriever(BaseRetriever):
                 or paragraph.text_hash in shared
             ):
                 candidate.score *= self.settings.boilerplate_weight
+        types = question_types(query) if self.settings.section_prior > 0 else frozenset()
+        if types:
+            for candidate in candidates:
+                if section_matches(types, paragraphs[candidate.id].section):
+                    candidate.score *= 1.0 + self.settings.section_prior
         candidates.sort(key=lambda c: c.score, reverse=True)
 
         # Joint decisions: one hit per text per group, the best-scored copy.
@@ -223,6 +254,33 @@ class HybridRetriever(ParagraphRetriever):
                 score += self.settings.keyword_weight / (rrf_k + c.keyword_rank)
             c.score = score
         return list(merged.values())
+
+
+def weighted_keyword_query(
+    keyword: KeywordIndex, parts: Sequence[tuple[str, float]], n: int, allowed: set[str] | None
+) -> list[tuple[str, float]]:
+    """BM25 of several texts, summed with weights: the question and its expansion terms."""
+    if not keyword.ids:
+        return []
+    total = np.zeros(len(keyword.ids), dtype=np.float32)
+    for text, weight in parts:
+        tokens = [t for t in bm25_words(text) if t in keyword.retriever.vocab_dict]
+        if tokens and weight:
+            total += weight * keyword.retriever.get_scores(tokens)
+    if allowed is not None:
+        mask = np.zeros(len(keyword.ids), dtype=bool)
+        for pid in allowed:
+            position = keyword.position.get(pid)
+            if position is not None:
+                mask[position] = True
+        total[~mask] = 0.0
+    top = np.argsort(-total, kind="stable")[:n]
+    return [(keyword.ids[int(i)], float(total[i])) for i in top if total[i] > 0]
+
+
+def bm25_words(text: str) -> list[str]:
+    """The keyword index's own tokens for `text` (its tokenizer and stopwords)."""
+    return _bm25s().tokenize([text], stopwords="en", return_ids=False, show_progress=False)[0]
 
 
 def diversify(
