@@ -404,12 +404,27 @@ def eval_command(
     systems: Annotated[
         str, typer.Option("--systems", help="Comma-separated: pipeline,bm25,dense,naive")
     ] = "pipeline,bm25,dense,naive",
+    folds: Annotated[
+        int,
+        typer.Option(
+            "--folds",
+            min=0,
+            max=20,
+            help="Cross-validate retrieval settings and the gate: tune on the other folds, "
+            "report held-out figures (implies --retrieval-only)",
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Fold assignment seed")] = 0,
     index: IndexOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run a gold set through the pipeline and the baselines; record, report, compare."""
     from assistant.evaluation import EvalRun, compare, default_run_path, run_eval, write_report
     from assistant.evaluation.systems import SYSTEMS
+
+    if folds:
+        _crossval_command(gold, k, folds, seed, report, record, index, as_json)
+        return
 
     chosen = [s.strip() for s in systems.split(",") if s.strip()]
     unknown = [s for s in chosen if s not in SYSTEMS]
@@ -461,6 +476,57 @@ def eval_command(
             )
         )
         raise typer.Exit(1)
+
+
+def _crossval_command(
+    gold: Path,
+    k: int,
+    folds: int,
+    seed: int,
+    report: Path | None,
+    record: Path | None,
+    index: Path | None,
+    as_json: bool,
+) -> None:
+    from assistant.evaluation.crossval import render_markdown, run_crossval
+    from assistant.evaluation.report import write_markdown
+
+    if folds < 2:
+        raise InputError("--folds needs at least 2 folds")
+    if report is not None and report.suffix.lower() not in {".md", ".html", ".htm"}:
+        raise InputError(f"--report must end in .md or .html: {report}")
+    settings = settings_for(index)
+    with Progress(
+        TextColumn("[bold]cross-validation"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("", total=None)
+        cv = run_crossval(
+            settings,
+            gold,
+            k=k,
+            folds=folds,
+            seed=seed,
+            progress=lambda done, total, label: progress.update(
+                task, completed=done, total=total, description=label
+            ),
+        )
+    stamp = cv.header["started"].replace(":", "").replace("-", "")[:15]
+    path = cv.write(record or settings.runs_dir / f"{stamp}-crossval.json")
+    markdown = render_markdown(cv)
+    if report is not None:
+        write_markdown(report, markdown)
+    if as_json:
+        out.print_json(json.dumps({"record": str(path), **cv.as_dict()}))
+    else:
+        out.print(markdown, markup=False, highlight=False)
+        out.print(f"[dim]recorded in {path}" + (f"; report {report}" if report else "") + "[/]")
 
 
 def print_eval_summary(run: Any, comparison: Any) -> None:
