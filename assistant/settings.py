@@ -58,6 +58,12 @@ class RetrievalSettings(BaseModel):
     dense_expansion: bool = Field(
         default=False, description="Embed the question with its glossary terms appended"
     )
+    sentence_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="RRF weight of paragraphs ranked by their best sentence's similarity "
+        "(sentence vectors max-pooled per paragraph; 0: off)",
+    )
     section_prior: float = Field(
         default=0.0,
         ge=0.0,

@@ -245,6 +245,16 @@ class HybridRetriever(ParagraphRetriever):
             existing = merged.setdefault(c.id, Candidate(id=c.id))
             existing.keyword_rank = c.keyword_rank
             existing.extra.update(c.extra)
+        sentence_ranks: dict[str, int] = {}
+        if self.settings.sentence_weight > 0:
+            for rank, (pid, similarity) in enumerate(
+                self.sentence_candidates(query, allowed_ids), start=1
+            ):
+                sentence_ranks[pid] = rank
+                candidate = merged.setdefault(pid, Candidate(id=pid))
+                candidate.extra["sentence_similarity"] = similarity
+                if candidate.dense_similarity is None:
+                    candidate.dense_similarity = similarity
         rrf_k = self.settings.rrf_k
         for c in merged.values():
             score = 0.0
@@ -252,8 +262,22 @@ class HybridRetriever(ParagraphRetriever):
                 score += self.settings.dense_weight / (rrf_k + c.dense_rank)
             if c.keyword_rank is not None:
                 score += self.settings.keyword_weight / (rrf_k + c.keyword_rank)
+            if c.id in sentence_ranks:
+                score += self.settings.sentence_weight / (rrf_k + sentence_ranks[c.id])
             c.score = score
         return list(merged.values())
+
+    def sentence_candidates(
+        self, query: str, allowed_ids: list[str] | None
+    ) -> list[tuple[str, float]]:
+        """Paragraphs ranked by their best sentence (max-sim), see `sentences.py`."""
+        from assistant.retrieval.sentences import SentenceIndex
+
+        if self.settings.dense_expansion and (extra := self.expansion(query)):
+            query = f"{query} ({extra})"
+        vector = self.index.embedder.encode_query(query)
+        allowed = set(allowed_ids) if allowed_ids is not None else None
+        return SentenceIndex.for_index(self.index).query(vector, self.settings.candidates, allowed)
 
 
 def weighted_keyword_query(
