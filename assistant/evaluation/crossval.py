@@ -41,8 +41,8 @@ Progress = Callable[[int, int, str], None]
 # The first value of each setting is "off" (or the old default): it orders the grid so a
 # tie goes to the simpler configuration.
 GRID: dict[str, tuple[Any, ...]] = {
-    "keyword_weight": (2.0, 1.0),
-    "expansion_weight": (0.0, 0.3),
+    "keyword_weight": (2.0, 1.0, 0.5),
+    "expansion_weight": (0.0, 0.3, 0.6),
     "sentence_weight": (0.0, 1.0),
     "section_prior": (0.0, 0.15),
     "over_cap_weight": (0.0, 0.5),
@@ -83,6 +83,7 @@ class CrossValidation:
     latency: dict[str, dict[str, float | None]]
     counts: dict[str, int]
     untuned: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    gate_curve: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +93,7 @@ class CrossValidation:
             "baselines": self.baselines,
             "untuned": self.untuned,
             "gate": self.gate,
+            "gate_curve": self.gate_curve,
             "ablation": self.ablation,
             "folds": self.folds,
             "deployed": self.deployed,
@@ -171,12 +173,11 @@ def run_crossval(
             progress(done, total, label)
 
     rows: list[dict[str, Row]] = []
-    cache: ClassVar[dict[tuple, Any]] = {}
+    _CachedHybrid.cache = {}  # one run's candidates; never shared between runs
     with cached_queries(index):
         for number, config in enumerate(configs, start=1):
             retrieval = settings.retrieval.model_copy(update={**config, "k": k})
             retriever = _CachedHybrid(index=index, settings=retrieval)
-            retriever.cache = cache
             rows.append({q.id: _pipeline_row(retriever, q, k) for q in gold})
             for _ in gold:
                 tick(f"configuration {number}/{len(configs)}")
@@ -226,6 +227,10 @@ def run_crossval(
 
     all_ids = [q.id for q in gold]
     best = _select(rows, everything, all_ids, answerable, k)
+    curve = [
+        {"min_keyword_overlap": overlap, **_gate_figures(_decide(rows[best], overlap), answerable)}
+        for overlap in GATE_OVERLAP
+    ]
     gate_all = _choose_gate(rows[best], all_ids, answerable)
     untuned_index = 0  # the first configuration: every component off, BM25 2x, strict cap
     header = {
@@ -260,7 +265,12 @@ def run_crossval(
             **{name: _latency(values) for name, values in baseline_timings.items()},
         },
         counts=counts,
+        gate_curve=curve,
     )
+
+
+def _decide(rows: dict[str, Row], overlap: float) -> dict[str, Row]:
+    return {qid: {**row, "abstained": abstains(row, overlap, 0.0)} for qid, row in rows.items()}
 
 
 class _CachedHybrid(HybridRetriever):
@@ -489,6 +499,17 @@ def render_markdown(cv: CrossValidation) -> str:
         "|---|---|---|",
         f"| {_fmt(cv.gate['abstention_precision'])} | {_fmt(cv.gate['abstention_recall'])} "
         f"| {_fmt(cv.gate['refusal_rate'])} |",
+        "",
+        "The gate's whole curve on every question, with the retrieval settings chosen on all "
+        "of them (for reading the trade-off; not a held-out figure):",
+        "",
+        "| min_keyword_overlap | abstention precision | abstention recall | answerable refused |",
+        "|---|---|---|---|",
+        *(
+            f"| {p['min_keyword_overlap']} | {_fmt(p['abstention_precision'])} "
+            f"| {_fmt(p['abstention_recall'])} | {_fmt(p['refusal_rate'])} |"
+            for p in cv.gate_curve
+        ),
         "",
         "## Ablation (held out; each component forced off or on, the rest tuned)",
         "",
