@@ -49,7 +49,14 @@ def test_crossval_reports_held_out_figures(built_index, tmp_path: Path) -> None:
     grid = {"expansion_weight": (0.0, 0.3), "over_cap_weight": (0.0, 0.5)}
     assert len(grid_configs(grid)) == 4
     cv = run_crossval(
-        make_settings(built_index.dir), GOLD, k=5, folds=3, seed=0, index=built_index, grid=grid
+        make_settings(built_index.dir),
+        GOLD,
+        k=5,
+        folds=3,
+        seed=0,
+        index=built_index,
+        grid=grid,
+        extra={"section_prior": 0.15},
     )
     assert set(cv.baselines) == {"bm25", "dense", "naive"}
     assert 0.5 <= cv.held_out["all"]["hit@5"] <= 1.0
