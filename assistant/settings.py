@@ -64,6 +64,12 @@ class RetrievalSettings(BaseModel):
         description="RRF weight of paragraphs ranked by their best sentence's similarity "
         "(sentence vectors max-pooled per paragraph; 0: off)",
     )
+    neighbour_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="Share of the better neighbouring paragraph's score (same section) added "
+        "to a paragraph's own (0: off)",
+    )
     section_prior: float = Field(
         default=0.0,
         ge=0.0,

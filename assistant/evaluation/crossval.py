@@ -43,14 +43,15 @@ Progress = Callable[[int, int, str], None]
 # are not in the grid (their defaults are off) but stay measured: `ABLATION_EXTRA` adds, for
 # each, the grid with that one setting switched on, used only by the ablation rows.
 GRID: dict[str, tuple[Any, ...]] = {
+    "keyword_weight": (2.0, 1.0),
     "expansion_weight": (0.0, 0.5, 1.0, 1.5, 2.0),
     "boilerplate_weight": (0.35, 1.0),
 }
 ABLATION_EXTRA: dict[str, Any] = {
     "sentence_weight": 1.0,
     "section_prior": 0.15,
+    "neighbour_weight": 0.3,
     "over_cap_weight": 0.0,
-    "keyword_weight": 1.0,
 }
 GATE_OVERLAP = (0.0, 0.01, 0.1, 0.2, 0.25, 0.3, 0.34, 0.4, 0.5, 0.6)
 GATE_SIMILARITY = (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
@@ -68,9 +69,10 @@ COMPONENTS = (
     Component("glossary expansion (BM25)", "expansion_weight", 0.0),
     Component("sentence vectors, max-sim", "sentence_weight", 0.0),
     Component("section priors", "section_prior", 0.0),
+    Component("neighbouring paragraphs share scores", "neighbour_weight", 0.0),
     Component("boilerplate scored down", "boilerplate_weight", 1.0),
     Component("soft per-decision cap (off: strict, filled)", "over_cap_weight", 0.0),
-    Component("BM25 weighted 2x in the fusion (off: 1x)", "keyword_weight", 1.0),
+    Component("fusion weight tuned (off: BM25 2x)", "keyword_weight", 2.0),
 )
 
 

@@ -163,6 +163,8 @@ class ParagraphRetriever(BaseRetriever):
                 or paragraph.text_hash in shared
             ):
                 candidate.score *= self.settings.boilerplate_weight
+        if self.settings.neighbour_weight > 0:
+            share_with_neighbours(candidates, paragraphs, self.settings.neighbour_weight)
         types = question_types(query) if self.settings.section_prior > 0 else frozenset()
         if types:
             for candidate in candidates:
@@ -300,6 +302,26 @@ def weighted_keyword_query(
         total[~mask] = 0.0
     top = np.argsort(-total, kind="stable")[:n]
     return [(keyword.ids[int(i)], float(total[i])) for i in top if total[i] > 0]
+
+
+def share_with_neighbours(
+    candidates: Sequence[Candidate], paragraphs: dict[str, Any], weight: float
+) -> None:
+    """A paragraph gains `weight` x the better score of its neighbours in the same section
+    (a list continued after "Within two months of the final decision:" reads as one)."""
+    base = {
+        (paragraphs[c.id].ref, paragraphs[c.id].number): (paragraphs[c.id].section, c.score)
+        for c in candidates
+    }
+    for candidate in candidates:
+        paragraph = paragraphs[candidate.id]
+        near = []
+        for number in (paragraph.number - 1, paragraph.number + 1):
+            found = base.get((paragraph.ref, number))
+            if found is not None and found[0] == paragraph.section:
+                near.append(found[1])
+        if near:
+            candidate.score += weight * max(near)
 
 
 def bm25_words(text: str) -> list[str]:
