@@ -167,8 +167,19 @@ class ParagraphRetriever(BaseRetriever):
             share_with_neighbours(candidates, paragraphs, self.settings.neighbour_weight)
         types = question_types(query) if self.settings.section_prior > 0 else frozenset()
         if types:
+            # Remedies stand where the parser found them, whatever the heading ("My
+            # assessment" in an early resolution): those paragraphs count as remedy sections.
+            remedial = (
+                {(ref, r.paragraph) for ref, _, r in store.remedies(SearchFilters(), refs)}
+                if "remedy" in types
+                else set()
+            )
             for candidate in candidates:
-                if section_matches(types, paragraphs[candidate.id].section):
+                paragraph = paragraphs[candidate.id]
+                if (
+                    section_matches(types, paragraph.section)
+                    or (paragraph.ref, paragraph.number) in remedial
+                ):
                     candidate.score *= 1.0 + self.settings.section_prior
         candidates.sort(key=lambda c: c.score, reverse=True)
 

@@ -6,7 +6,8 @@ recommendations) and the final decision. A question about what was done to put t
 right is answered in the remedy sections; whether and why the Ombudsman investigated, in
 the assessment and the final decision; whether the council was at fault, in the findings.
 A paragraph in a section the question type points at has its fused score raised by
-`section_prior` (a share: 0.2 = +20%). Cues are read from the question only.
+`section_prior` (a share: 0.2 = +20%); for remedy questions, so has any paragraph the
+parser extracted a remedy from. Cues are read from the question only.
 """
 
 from __future__ import annotations
