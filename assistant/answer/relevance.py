@@ -64,16 +64,9 @@ def best_similarity(hits: Sequence[RetrievedParagraph], top: int = 3) -> float:
     return max((h.dense_similarity or 0.0 for h in hits[:top]), default=0.0)
 
 
-def is_relevant(
-    question: str,
-    hits: Sequence[RetrievedParagraph],
-    min_overlap: float,
-    min_similarity: float = 0.0,
-) -> bool:
-    """The gate: a keyword hit, enough of the question's words in the best hits and, when
-    `min_similarity` is set, a best hit close enough in meaning."""
+def is_relevant(question: str, hits: Sequence[RetrievedParagraph], min_overlap: float) -> bool:
+    """The gate: a keyword hit and enough of the question's words in the best hits. (A
+    threshold on `best_similarity` was measured by cross-validation and not kept.)"""
     if not any(h.keyword_rank is not None for h in hits):
-        return False
-    if min_similarity > 0 and best_similarity(hits) < min_similarity:
         return False
     return keyword_overlap(question, hits) >= min_overlap

@@ -298,41 +298,40 @@ class _CachedHybrid(HybridRetriever):
 
     cache: ClassVar[dict[tuple, Any]] = {}
 
-    def dense(self, query, allowed_ids, filters):  # type: ignore[no-untyped-def]
-        key = (
-            "dense",
-            query,
-            _ids_key(allowed_ids),
-            self.settings.dense_expansion,
-            self.settings.candidates,
-        )
+    def _cached(self, kind: str, query: str, allowed_ids, setting: object, compute):  # type: ignore[no-untyped-def]
+        key = (kind, query, _ids_key(allowed_ids), setting, self.settings.candidates)
         if key not in self.cache:
-            self.cache[key] = super().dense(query, allowed_ids, filters)
-        return [replace(c, extra=dict(c.extra)) for c in self.cache[key]]
-
-    def sentence_candidates(self, query, allowed_ids):  # type: ignore[no-untyped-def]
-        key = (
-            "sentences",
-            query,
-            _ids_key(allowed_ids),
-            self.settings.dense_expansion,
-            self.settings.candidates,
-        )
-        if key not in self.cache:
-            self.cache[key] = super().sentence_candidates(query, allowed_ids)
+            self.cache[key] = compute()
         return self.cache[key]
 
+    def dense(self, query, allowed_ids, filters):  # type: ignore[no-untyped-def]
+        found = self._cached(
+            "dense",
+            query,
+            allowed_ids,
+            self.settings.dense_expansion,
+            lambda: super(_CachedHybrid, self).dense(query, allowed_ids, filters),
+        )
+        return [replace(c, extra=dict(c.extra)) for c in found]
+
+    def sentence_candidates(self, query, allowed_ids):  # type: ignore[no-untyped-def]
+        return self._cached(
+            "sentences",
+            query,
+            allowed_ids,
+            self.settings.dense_expansion,
+            lambda: super(_CachedHybrid, self).sentence_candidates(query, allowed_ids),
+        )
+
     def keyword(self, query, allowed_ids):  # type: ignore[no-untyped-def]
-        key = (
+        found = self._cached(
             "keyword",
             query,
-            _ids_key(allowed_ids),
+            allowed_ids,
             self.settings.expansion_weight,
-            self.settings.candidates,
+            lambda: super(_CachedHybrid, self).keyword(query, allowed_ids),
         )
-        if key not in self.cache:
-            self.cache[key] = super().keyword(query, allowed_ids)
-        return [replace(c, extra=dict(c.extra)) for c in self.cache[key]]
+        return [replace(c, extra=dict(c.extra)) for c in found]
 
 
 def _ids_key(ids: Sequence[str] | None) -> tuple[str, ...] | None:

@@ -1,7 +1,7 @@
 """The retrieval systems an eval compares: our pipeline and three baselines.
 
-- `pipeline`: what `ask` uses (hybrid RRF, boilerplate scored down, joint decisions merged,
-  at most `max_per_decision` hits per decision).
+- `pipeline`: what `ask` uses (hybrid RRF with glossary expansion, section priors,
+  boilerplate scored down, joint decisions merged, hits spread across decisions).
 - `bm25`, `dense`: each retriever alone over the same paragraphs, without our extras (no
   glossary expansion, no section priors, no per-decision cap).
 - `naive`: what people start from: each decision's text cut into 1,000-character chunks
