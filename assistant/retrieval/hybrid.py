@@ -5,7 +5,11 @@ matching decisions first; Chroma is then searched only among those paragraphs' i
 are few enough (`ids=`), else with a metadata `where`; BM25 takes a weight mask. Paragraphs
 every decision shares ("The Ombudsman's role and powers") are scored down so they do not
 crowd out the paragraphs that answer, and a joint decision yields one hit listing all its
-references.
+references. A question's plain-English phrases bring the Ombudsman's terms of art into the
+BM25 query (`glossary.py`); hits are spread across decisions without ever leaving a place
+empty (`diversify`). Optional, measured and off by default: section priors by question
+type (`priors.py`), sentence vectors max-pooled per paragraph (`sentences.py`),
+neighbouring paragraphs sharing scores.
 """
 
 from __future__ import annotations
