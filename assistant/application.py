@@ -25,6 +25,8 @@ from assistant.draft import (
 from assistant.errors import AssistantError, InputError, ParseError
 from assistant.evaluation import EvalRun, compare, default_run_path, run_eval, write_report
 from assistant.evaluation.compare import Comparison
+from assistant.evaluation.crossval import CrossValidation, render_markdown, run_crossval
+from assistant.evaluation.report import write_markdown
 from assistant.evaluation.systems import SYSTEMS
 from assistant.export import answer_docx, answer_markdown
 from assistant.index import Index
@@ -46,6 +48,7 @@ from assistant.types import (
 
 __all__ = [
     "Application",
+    "CrossValidationOutcome",
     "DraftRequest",
     "EvalOutcome",
     "ExportSummary",
@@ -67,6 +70,14 @@ class EvalOutcome:
     run: EvalRun
     record: Path
     comparison: Comparison | None
+    report: Path | None
+
+
+@dataclass(frozen=True)
+class CrossValidationOutcome:
+    result: CrossValidation
+    markdown: str
+    record: Path
     report: Path | None
 
 
@@ -272,6 +283,30 @@ class Application:
         if report is not None:
             write_report(report, run, comparison)
         return EvalOutcome(run=run, record=path, comparison=comparison, report=report)
+
+    def cross_validate(
+        self,
+        gold: Path,
+        *,
+        k: int = 5,
+        folds: int = 5,
+        seed: int = 0,
+        record: Path | None = None,
+        report: Path | None = None,
+        progress: Progress | None = None,
+    ) -> CrossValidationOutcome:
+        """Retrieval settings chosen on training folds, figures from the held-out ones."""
+        if folds < 2:
+            raise InputError("cross-validation needs at least 2 folds")
+        if report is not None and report.suffix.lower() not in {".md", ".html", ".htm"}:
+            raise InputError(f"the report must end in .md or .html: {report}")
+        result = run_crossval(self.settings, gold, k=k, folds=folds, seed=seed, progress=progress)
+        stamp = result.header["started"].replace(":", "").replace("-", "")[:15]
+        path = result.write(record or self.settings.runs_dir / f"{stamp}-crossval.json")
+        markdown = render_markdown(result)
+        if report is not None:
+            write_markdown(report, markdown)
+        return CrossValidationOutcome(result, markdown, path, report)
 
     # the embedded model ------------------------------------------------------------------
     def fetch_model(self, say: Callable[[str], None]) -> Path:

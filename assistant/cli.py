@@ -385,10 +385,24 @@ def eval_command(
     systems: Annotated[
         str, typer.Option("--systems", help="Comma-separated: pipeline,bm25,dense,naive")
     ] = "pipeline,bm25,dense,naive",
+    folds: Annotated[
+        int,
+        typer.Option(
+            "--folds",
+            min=0,
+            max=20,
+            help="Cross-validate retrieval settings and the gate: tune on the other folds, "
+            "report held-out figures (implies --retrieval-only)",
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Fold assignment seed")] = 0,
     index: IndexOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run a gold set through the pipeline and the baselines; record, report, compare."""
+    if folds:
+        _crossval_command(gold, k, folds, seed, report, record, index, as_json)
+        return
     chosen = [s.strip() for s in systems.split(",") if s.strip()]
     with progress_bar("eval") as advance:
         outcome = application(index, llm).evaluate(
@@ -426,6 +440,29 @@ def eval_command(
             )
         )
         raise typer.Exit(1)
+
+
+def _crossval_command(
+    gold: Path,
+    k: int,
+    folds: int,
+    seed: int,
+    report: Path | None,
+    record: Path | None,
+    index: Path | None,
+    as_json: bool,
+) -> None:
+    with progress_bar("cross-validation") as advance:
+        outcome = application(index).cross_validate(
+            gold, k=k, folds=folds, seed=seed, record=record, report=report, progress=advance
+        )
+    if as_json:
+        out.print_json(json.dumps({"record": str(outcome.record), **outcome.result.as_dict()}))
+        return
+    out.print(outcome.markdown, markup=False, highlight=False)
+    out.print(
+        f"[dim]recorded in {outcome.record}" + (f"; report {report}" if report else "") + "[/]"
+    )
 
 
 def print_eval_summary(outcome: EvalOutcome) -> None:

@@ -35,15 +35,51 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(default=40, description="Candidates taken from each retriever")
     rrf_k: int = 60
     dense_weight: float = 1.0
-    keyword_weight: float = 2.0
+    keyword_weight: float = Field(
+        default=1.0, description="RRF weight of BM25 (dense is 1.0); chosen by cross-validation"
+    )
     boilerplate_weight: float = Field(
         default=0.35, description="Score multiplier for paragraphs many decisions share"
     )
     max_per_decision: int = Field(
-        default=3, description="At most this many hits from one decision (or joint group)"
+        default=3,
+        description="Hits from one decision (or joint group) beyond this many are discounted",
+    )
+    over_cap_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Score multiplier for each hit of a decision beyond max_per_decision "
+        "(0: strict cap while other decisions have candidates; places are always filled)",
+    )
+    expansion_weight: float = Field(
+        default=2.0,
+        ge=0.0,
+        description="BM25 weight of the glossary's terms of art added to a question (0: off)",
+    )
+    dense_expansion: bool = Field(
+        default=False, description="Embed the question with its glossary terms appended"
+    )
+    sentence_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="RRF weight of paragraphs ranked by their best sentence's similarity "
+        "(sentence vectors max-pooled per paragraph; 0: off)",
+    )
+    neighbour_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="Share of the better neighbouring paragraph's score (same section) added "
+        "to a paragraph's own (0: off)",
+    )
+    section_prior: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="Score raise (a share) for paragraphs in the sections the question type "
+        "points at: remedy questions -> agreed action / recommendations, and so on",
     )
     min_keyword_overlap: float = Field(
-        default=0.34,
+        default=0.01,
         description="Below this share of the question's content words found in the best "
         "hits, the question is treated as not answered by the decisions",
     )

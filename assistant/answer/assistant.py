@@ -42,6 +42,9 @@ from assistant.types import (
 
 MAX_QUESTION_CHARS = 2000
 QUOTED = "In the decisions' own words (quoted: no model-written sentence passed verification):"
+# Retrieval is confident enough to quote, when the model declined or nothing it wrote was
+# supported, if a shown sentence holds at least this share of the question's content words.
+CONFIDENT_SHARE = 0.5
 NOT_ANSWERED = (
     f"The decisions in the index {DECLINE_PHRASE}. No paragraph was relevant enough to rely "
     "on, so nothing is cited."
@@ -200,15 +203,15 @@ class Assistant:
         return tuple(sorted({p for p in places if p}))
 
     def _verified(self, run: _Run, context: Context, raw: str, usage: dict[str, int]) -> Answer:
-        """The model's claims checked against what it was shown, then cited. The relevance
-        gate has passed, so when no claim survives (or the model declined) the sentences
-        of the shown paragraphs that answer are quoted; only when none does is the
-        question declined."""
+        """The model's claims checked against what it was shown, then cited. When no claim
+        survives (or the model declined) and retrieval is confident (`CONFIDENT_SHARE`),
+        the sentences of the shown paragraphs that answer are quoted instead; otherwise the
+        question is declined."""
         shown = context.texts()
         check = check_claims(parse_claims(raw), shown, self.council_names)
         fell_back = not check.sentences
         if fell_back:
-            quoted = extractive_sentences(run.standalone, shown)
+            quoted = extractive_sentences(run.standalone, shown, min_share=CONFIDENT_SHARE)
             if not quoted:
                 run.mark("total_s")
                 return self._answer(

@@ -222,12 +222,13 @@ def _sentence(statement: str) -> str:
 
 
 def extractive_sentences(
-    question: str, shown: Mapping[str, str], *, limit: int = 3
+    question: str, shown: Mapping[str, str], *, limit: int = 3, min_share: float = 0.0
 ) -> list[CheckedSentence]:
     """The shown sentences that answer the question best, quoted and cited: what a user gets
     when retrieval is confident but no model-written sentence survives the checks. Sentences
     are ranked by the share of the question's content words they hold (by stem), earlier
-    paragraphs first on a tie; at most one sentence comes from each paragraph."""
+    paragraphs first on a tie; at most one sentence comes from each paragraph, and only
+    sentences holding more than `min_share` of those words."""
     wanted = {w[:5] for w in content_words(question)}
     scored: list[tuple[float, int, str, str]] = []
     for rank, (key, text) in enumerate(shown.items()):
@@ -238,7 +239,7 @@ def extractive_sentences(
             share = len(wanted & words) / len(wanted) if wanted else 0.0
             if best is None or share > best[0]:
                 best = (share, sentence.strip())
-        if best and best[0] > 0:
+        if best and best[0] > 0 and best[0] >= min_share:
             scored.append((-best[0], rank, key, best[1]))
     scored.sort()
     return [CheckedSentence(f"“{text}”", (key,), quoted=True) for _, _, key, text in scored[:limit]]

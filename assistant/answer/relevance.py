@@ -2,7 +2,8 @@
 
 A question is answerable from the hits when enough of its content words (not question
 words, not words every decision uses) stand in the best hits' text. Matching is by word
-stem (the first five letters), so "escalating" finds "escalate".
+stem (the first five letters), so "escalating" finds "escalate"; a plain-English phrase
+the LGSCO glossary knows counts as found when its terms of art are in the hits.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.retrieval.glossary import default_glossary
 from assistant.types import RetrievedParagraph
 
 _STOPWORDS = frozenset(
@@ -44,10 +46,27 @@ def keyword_overlap(question: str, hits: Sequence[RetrievedParagraph], top: int 
         for h in hits[:top]
     )
     stems = {w[:5] for w in _WORD.findall(text)}
-    return sum(1 for w in words if w[:5] in stems) / len(words)
+    found = {w for w in words if w[:5] in stems}
+    # A plain-English phrase counts as found when its terms of art stand in the hits
+    # ("won't look into it again" <- "re-investigate"), as retrieval's expansion reads it.
+    for entry in default_glossary().matching(question):
+        if any(
+            all(t[:5] in stems for t in content_words(term) or [term.lower()])
+            for term in entry.terms
+        ):
+            plain = {w[:5] for phrase in entry.plain for w in content_words(phrase)}
+            found |= {w for w in words if w[:5] in plain}
+    return len(found) / len(words)
+
+
+def best_similarity(hits: Sequence[RetrievedParagraph], top: int = 3) -> float:
+    """The closest meaning among the best hits (cosine similarity; 0 when none was dense)."""
+    return max((h.dense_similarity or 0.0 for h in hits[:top]), default=0.0)
 
 
 def is_relevant(question: str, hits: Sequence[RetrievedParagraph], min_overlap: float) -> bool:
+    """The gate: a keyword hit and enough of the question's words in the best hits. (A
+    threshold on `best_similarity` was measured by cross-validation and not kept.)"""
     if not any(h.keyword_rank is not None for h in hits):
         return False
     return keyword_overlap(question, hits) >= min_overlap

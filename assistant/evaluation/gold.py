@@ -1,8 +1,9 @@
 """Gold sets: JSON Lines of questions with the paragraphs that answer them.
 
 The format is shared with users and other teams, so it is read strictly and every problem is
-reported with its line number. One optional field beyond the published format: `history`,
-the earlier questions of a conversation, for follow-ups ("How much was that in total?").
+reported with its line number. Two optional fields beyond the published format: `history`,
+the earlier questions of a conversation, for follow-ups ("How much was that in total?"),
+and `tags`, labels that name the splits a question belongs to (see `splits.py`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ class GoldQuestion(BaseModel):
     expected: tuple[ExpectedParagraph, ...] = ()
     answer_must_include: tuple[str, ...] = ()
     answerable: bool = True
+    tags: tuple[str, ...] = Field(
+        default=(), description="Free labels: paraphrase, cross-decision, filtered, follow-up"
+    )
 
 
 def normalise_text(text: str) -> str:

@@ -171,7 +171,11 @@ def _fmt(value: Any) -> str:
 
 
 def write_report(path: Path, run: EvalRun, comparison: Comparison | None = None) -> Path:
-    markdown = render_markdown(run, comparison)
+    return write_markdown(path, render_markdown(run, comparison))
+
+
+def write_markdown(path: Path, markdown: str) -> Path:
+    """`markdown` as is (.md), or rendered to a page (.html)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() in {".html", ".htm"}:
         from markdown_it import MarkdownIt

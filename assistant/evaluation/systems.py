@@ -1,8 +1,9 @@
 """The retrieval systems an eval compares: our pipeline and three baselines.
 
-- `pipeline`: what `ask` uses (hybrid RRF, boilerplate scored down, joint decisions merged,
-  at most `max_per_decision` hits per decision).
-- `bm25`, `dense`: each retriever alone over the same paragraphs, without our extras.
+- `pipeline`: what `ask` uses (hybrid RRF with glossary expansion, section priors,
+  boilerplate scored down, joint decisions merged, hits spread across decisions).
+- `bm25`, `dense`: each retriever alone over the same paragraphs, without our extras (no
+  glossary expansion, no section priors, no per-decision cap).
 - `naive`: what people start from: each decision's text cut into 1,000-character chunks
   with langchain's `RecursiveCharacterTextSplitter` (200 overlap, no paragraph structure),
   embedded with the same model into an in-memory Chroma collection.
@@ -117,7 +118,14 @@ def page_text(decision: Decision) -> str:
 def make_systems(
     index: Index, settings: RetrievalSettings, names: Sequence[str] = SYSTEMS
 ) -> list[RetrievalSystem]:
-    plain = settings.model_copy(update={"max_per_decision": 10_000})
+    plain = settings.model_copy(
+        update={
+            "max_per_decision": 10_000,
+            "expansion_weight": 0.0,
+            "dense_expansion": False,
+            "section_prior": 0.0,
+        }
+    )
     made: dict[str, RetrievalSystem] = {
         "pipeline": ParagraphSystem("pipeline", HybridRetriever(index=index, settings=settings)),
         "bm25": ParagraphSystem(

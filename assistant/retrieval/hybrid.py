@@ -5,23 +5,32 @@ matching decisions first; Chroma is then searched only among those paragraphs' i
 are few enough (`ids=`), else with a metadata `where`; BM25 takes a weight mask. Paragraphs
 every decision shares ("The Ombudsman's role and powers") are scored down so they do not
 crowd out the paragraphs that answer, and a joint decision yields one hit listing all its
-references.
+references. A question's plain-English phrases bring the Ombudsman's terms of art into the
+BM25 query (`glossary.py`); hits are spread across decisions without ever leaving a place
+empty (`diversify`). Optional, measured and off by default: section priors by question
+type (`priors.py`), sentence vectors max-pooled per paragraph (`sentences.py`),
+neighbouring paragraphs sharing scores.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.index import Index
+from assistant.index.keyword import KeywordIndex, _bm25s
 from assistant.index.store import date_number, normalise_for_hash
+from assistant.retrieval.glossary import default_glossary
+from assistant.retrieval.priors import question_types, section_matches
 from assistant.settings import RetrievalSettings
 from assistant.types import RetrievedParagraph, SearchFilters
 
@@ -82,7 +91,7 @@ class ParagraphRetriever(BaseRetriever):
             self.index.store.paragraph_ids(allowed_refs) if allowed_refs is not None else None
         )
         candidates = self.candidates(query, allowed_ids, filters)
-        return self.finish(candidates, k)
+        return self.finish(candidates, k, query)
 
     def candidates(
         self, query: str, allowed_ids: list[str] | None, filters: SearchFilters
@@ -91,9 +100,17 @@ class ParagraphRetriever(BaseRetriever):
         raise NotImplementedError
 
     # shared steps ------------------------------------------------------------------
+    def expansion(self, query: str) -> str:
+        """Glossary terms of art for the question ("" when expansion is off or none match)."""
+        if self.settings.expansion_weight <= 0 and not self.settings.dense_expansion:
+            return ""
+        return default_glossary().expansion(query)
+
     def dense(
         self, query: str, allowed_ids: list[str] | None, filters: SearchFilters
     ) -> list[Candidate]:
+        if self.settings.dense_expansion and (extra := self.expansion(query)):
+            query = f"{query} ({extra})"
         vector = self.index.embedder.encode_query(query)
         n = self.settings.candidates
         if allowed_ids is None:
@@ -110,13 +127,27 @@ class ParagraphRetriever(BaseRetriever):
 
     def keyword(self, query: str, allowed_ids: list[str] | None) -> list[Candidate]:
         allowed = set(allowed_ids) if allowed_ids is not None else None
-        hits = self.index.keyword.query(query, self.settings.candidates, allowed)
+        extra = self.expansion(query) if self.settings.expansion_weight > 0 else ""
+        if extra:
+            found = weighted_keyword_query(
+                self.index.keyword,
+                [(query, 1.0), (extra, self.settings.expansion_weight)],
+                self.settings.candidates,
+                allowed,
+            )
+        else:
+            found = [
+                (h.id, h.score)
+                for h in self.index.keyword.query(query, self.settings.candidates, allowed)
+            ]
         return [
-            Candidate(id=h.id, keyword_rank=rank, extra={"bm25": h.score})
-            for rank, h in enumerate(hits, start=1)
+            Candidate(id=pid, keyword_rank=rank, extra={"bm25": score})
+            for rank, (pid, score) in enumerate(found, start=1)
         ]
 
-    def finish(self, candidates: list[Candidate], k: int) -> list[RetrievedParagraph]:
+    def finish(
+        self, candidates: list[Candidate], k: int, query: str = ""
+    ) -> list[RetrievedParagraph]:
         if not candidates:
             return []
         store = self.index.store
@@ -136,21 +167,44 @@ class ParagraphRetriever(BaseRetriever):
                 or paragraph.text_hash in shared
             ):
                 candidate.score *= self.settings.boilerplate_weight
+        if self.settings.neighbour_weight > 0:
+            share_with_neighbours(candidates, paragraphs, self.settings.neighbour_weight)
+        types = question_types(query) if self.settings.section_prior > 0 else frozenset()
+        if types:
+            # Remedies stand where the parser found them, whatever the heading ("My
+            # assessment" in an early resolution): those paragraphs count as remedy sections.
+            remedial = (
+                {(ref, r.paragraph) for ref, _, r in store.remedies(SearchFilters(), refs)}
+                if "remedy" in types
+                else set()
+            )
+            for candidate in candidates:
+                paragraph = paragraphs[candidate.id]
+                if (
+                    section_matches(types, paragraph.section)
+                    or (paragraph.ref, paragraph.number) in remedial
+                ):
+                    candidate.score *= 1.0 + self.settings.section_prior
         candidates.sort(key=lambda c: c.score, reverse=True)
 
-        hits: list[RetrievedParagraph] = []
+        # Joint decisions: one hit per text per group, the best-scored copy.
+        unique: list[Candidate] = []
         seen_texts: set[tuple[str, str]] = set()
-        per_group: dict[str, int] = defaultdict(int)
         for candidate in candidates:
             paragraph = paragraphs[candidate.id]
-            group = groups.get(paragraph.ref, paragraph.ref)
-            key = (group, paragraph.text_hash)
-            if key in seen_texts:
-                continue  # the same paragraph of another member of a joint decision
-            if per_group[group] >= self.settings.max_per_decision:
-                continue
-            seen_texts.add(key)
-            per_group[group] += 1
+            key = (groups.get(paragraph.ref, paragraph.ref), paragraph.text_hash)
+            if key not in seen_texts:
+                seen_texts.add(key)
+                unique.append(candidate)
+        chosen = diversify(
+            [(c, groups.get(paragraphs[c.id].ref, paragraphs[c.id].ref)) for c in unique],
+            k,
+            self.settings.max_per_decision,
+            self.settings.over_cap_weight,
+        )
+        hits: list[RetrievedParagraph] = []
+        for candidate in chosen:
+            paragraph = paragraphs[candidate.id]
             info = meta[paragraph.ref]
             hits.append(
                 RetrievedParagraph(
@@ -173,8 +227,6 @@ class ParagraphRetriever(BaseRetriever):
                     withdrawn=info.withdrawn,
                 )
             )
-            if len(hits) >= k:
-                break
         return hits
 
 
@@ -211,6 +263,16 @@ class HybridRetriever(ParagraphRetriever):
             existing = merged.setdefault(c.id, Candidate(id=c.id))
             existing.keyword_rank = c.keyword_rank
             existing.extra.update(c.extra)
+        sentence_ranks: dict[str, int] = {}
+        if self.settings.sentence_weight > 0:
+            for rank, (pid, similarity) in enumerate(
+                self.sentence_candidates(query, allowed_ids), start=1
+            ):
+                sentence_ranks[pid] = rank
+                candidate = merged.setdefault(pid, Candidate(id=pid))
+                candidate.extra["sentence_similarity"] = similarity
+                if candidate.dense_similarity is None:
+                    candidate.dense_similarity = similarity
         rrf_k = self.settings.rrf_k
         for c in merged.values():
             score = 0.0
@@ -218,8 +280,99 @@ class HybridRetriever(ParagraphRetriever):
                 score += self.settings.dense_weight / (rrf_k + c.dense_rank)
             if c.keyword_rank is not None:
                 score += self.settings.keyword_weight / (rrf_k + c.keyword_rank)
+            if c.id in sentence_ranks:
+                score += self.settings.sentence_weight / (rrf_k + sentence_ranks[c.id])
             c.score = score
         return list(merged.values())
+
+    def sentence_candidates(
+        self, query: str, allowed_ids: list[str] | None
+    ) -> list[tuple[str, float]]:
+        """Paragraphs ranked by their best sentence (max-sim), see `sentences.py`."""
+        from assistant.retrieval.sentences import SentenceIndex
+
+        if self.settings.dense_expansion and (extra := self.expansion(query)):
+            query = f"{query} ({extra})"
+        vector = self.index.embedder.encode_query(query)
+        allowed = set(allowed_ids) if allowed_ids is not None else None
+        return SentenceIndex.for_index(self.index).query(vector, self.settings.candidates, allowed)
+
+
+def weighted_keyword_query(
+    keyword: KeywordIndex, parts: Sequence[tuple[str, float]], n: int, allowed: set[str] | None
+) -> list[tuple[str, float]]:
+    """BM25 of several texts, summed with weights: the question and its expansion terms."""
+    if not keyword.ids:
+        return []
+    total = np.zeros(len(keyword.ids), dtype=np.float32)
+    for text, weight in parts:
+        tokens = [t for t in bm25_words(text) if t in keyword.retriever.vocab_dict]
+        if tokens and weight:
+            total += weight * keyword.retriever.get_scores(tokens)
+    if allowed is not None:
+        mask = np.zeros(len(keyword.ids), dtype=bool)
+        for pid in allowed:
+            position = keyword.position.get(pid)
+            if position is not None:
+                mask[position] = True
+        total[~mask] = 0.0
+    top = np.argsort(-total, kind="stable")[:n]
+    return [(keyword.ids[int(i)], float(total[i])) for i in top if total[i] > 0]
+
+
+def share_with_neighbours(
+    candidates: Sequence[Candidate], paragraphs: dict[str, Any], weight: float
+) -> None:
+    """A paragraph gains `weight` x the better score of its neighbours in the same section
+    (a list continued after "Within two months of the final decision:" reads as one)."""
+    base = {
+        (paragraphs[c.id].ref, paragraphs[c.id].number): (paragraphs[c.id].section, c.score)
+        for c in candidates
+    }
+    for candidate in candidates:
+        paragraph = paragraphs[candidate.id]
+        near = []
+        for number in (paragraph.number - 1, paragraph.number + 1):
+            found = base.get((paragraph.ref, number))
+            if found is not None and found[0] == paragraph.section:
+                near.append(found[1])
+        if near:
+            candidate.score += weight * max(near)
+
+
+def bm25_words(text: str) -> list[str]:
+    """The keyword index's own tokens for `text` (its tokenizer and stopwords)."""
+    return _bm25s().tokenize([text], stopwords="en", return_ids=False, show_progress=False)[0]
+
+
+def diversify(
+    scored: Sequence[tuple[Candidate, str]], k: int, cap: int, over_cap_weight: float
+) -> list[Candidate]:
+    """The top `k` of `scored` (candidate, decision group), spread across decisions.
+
+    A decision's paragraphs beyond the first `cap` are not dropped: each one past the cap
+    counts at `over_cap_weight` times its score (compounding: the fifth at the weight
+    squared), so it still wins a place over a weaker paragraph of another decision, one
+    scoring below that discounted score. With a weight of 0 the cap is strict while other
+    decisions have candidates left, and the remaining places are filled in score order,
+    so a filter leaving one decision still yields `k` hits. It only ever reorders: every
+    place is filled while candidates remain.
+    """
+    remaining = sorted(scored, key=lambda pair: pair[0].score, reverse=True)
+    taken: dict[str, int] = defaultdict(int)
+    chosen: list[Candidate] = []
+    while remaining and len(chosen) < k:
+        best, best_key = 0, (-1.0, False)
+        for i, (candidate, group) in enumerate(remaining):
+            over = taken[group] - cap + 1
+            value = max(candidate.score, 0.0) * (over_cap_weight**over if over > 0 else 1.0)
+            key = (value, over <= 0)
+            if key > best_key:  # strictly: a tie keeps the better raw score (earlier)
+                best, best_key = i, key
+        candidate, group = remaining.pop(best)
+        taken[group] += 1
+        chosen.append(candidate)
+    return chosen
 
 
 def chroma_where(filters: SearchFilters) -> dict[str, Any] | None:

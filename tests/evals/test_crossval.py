@@ -1,0 +1,71 @@
+"""Cross-validation: choices made on training folds, figures from held-out folds only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from assistant.evaluation.crossval import (
+    abstains,
+    assign_folds,
+    grid_configs,
+    render_markdown,
+    run_crossval,
+)
+from assistant.evaluation.gold import load_gold
+from assistant.evaluation.splits import question_splits, shared_content_words
+from tests.conftest import ROOT, make_settings
+
+GOLD = ROOT / "evals" / "gold.jsonl"
+
+
+def test_folds_are_stratified_and_cover_every_question() -> None:
+    gold = load_gold(GOLD)
+    folds = assign_folds(gold, 5, seed=0)
+    assert set(folds) == {q.id for q in gold} and set(folds.values()) == set(range(5))
+    for fold in range(5):
+        unanswerable = [q for q in gold if not q.answerable and folds[q.id] == fold]
+        assert len(unanswerable) <= 2  # 7 unanswerable spread over 5 folds
+    assert assign_folds(gold, 5, seed=0) == folds != assign_folds(gold, 5, seed=1)
+
+
+def test_paraphrase_split_counts_shared_content_words(built_index) -> None:
+    assert shared_content_words("kinship carer money", "family and friends foster carer") == 1
+    gold = {q.id: q for q in load_gold(GOLD)}
+    splits = {qid: question_splits(q, built_index.store) for qid, q in gold.items()}
+    assert splits["q44"] == ("unanswerable",)
+    assert "filtered" in splits["q35"] and "follow-up" in splits["q40"]
+    assert any("paraphrase" in s for s in splits.values())
+
+
+def test_gate_rule_matches_the_recorded_features() -> None:
+    row = {"keyword": True, "overlap": 0.4, "similarity": 0.3}
+    assert not abstains(row, 0.34, 0.0)
+    assert abstains(row, 0.5, 0.0) and abstains(row, 0.34, 0.35)
+    assert abstains({**row, "keyword": False}, 0.0, 0.0)
+
+
+def test_crossval_reports_held_out_figures(built_index, tmp_path: Path) -> None:
+    grid = {"expansion_weight": (0.0, 0.3), "over_cap_weight": (0.0, 0.5)}
+    assert len(grid_configs(grid)) == 4
+    cv = run_crossval(
+        make_settings(built_index.dir),
+        GOLD,
+        k=5,
+        folds=3,
+        seed=0,
+        index=built_index,
+        grid=grid,
+        extra={"section_prior": 0.15},
+    )
+    assert set(cv.baselines) == {"bm25", "dense", "naive"}
+    assert 0.5 <= cv.held_out["all"]["hit@5"] <= 1.0
+    assert len(cv.folds) == 3 and sum(f["questions"] for f in cv.folds) == 50
+    assert cv.deployed["retrieval"] in grid_configs(grid)
+    names = [row["name"] for row in cv.ablation]
+    assert "glossary expansion (BM25): off" in names and "all components, tuned" in names
+    assert cv.latency["pipeline"]["p95"] is not None
+    text = render_markdown(cv)
+    assert "held out" in text and "| paraphrase" in text
+    saved = json.loads(cv.write(tmp_path / "cv.json").read_text())
+    assert saved["held_out"]["all"]["mrr"] == cv.held_out["all"]["mrr"]
