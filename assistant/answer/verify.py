@@ -10,12 +10,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-
-from assistant.types import Verification
 
 CITATION = re.compile(r"\[(P\d+(?:\s*[,;]\s*P\d+)*)\]")
-_KEY = re.compile(r"P\d+")
 _NUMBER_WORDS = {
     "one": 1,
     "two": 2,
@@ -111,110 +107,3 @@ def split_sentences(text: str) -> list[str]:
             marked = _SENTENCE_END.sub(lambda m: m.group(1) + "\x00", block)
             parts.extend(s.strip() for s in marked.split("\x00") if s.strip())
     return parts
-
-
-@dataclass
-class VerifiedSentence:
-    text: str
-    keys: list[str]
-
-
-@dataclass
-class VerificationResult:
-    sentences: list[VerifiedSentence] = field(default_factory=list)
-    dropped_citations: int = 0
-    dropped_sentences: int = 0
-    replaced_sentences: int = 0
-    uncited_sentences: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def cited_keys(self) -> list[str]:
-        keys: list[str] = []
-        for sentence in self.sentences:
-            keys.extend(k for k in sentence.keys if k not in keys)
-        return keys
-
-    @property
-    def text(self) -> str:
-        return " ".join(s.text for s in self.sentences)
-
-    def counts(self, *, fell_back: bool) -> Verification:
-        """What the contract did, as reported on an answer or a draft."""
-        return Verification(
-            dropped_citations=self.dropped_citations,
-            dropped_sentences=self.dropped_sentences,
-            replaced_sentences=self.replaced_sentences,
-            uncited_sentences=self.uncited_sentences,
-            fell_back_to_extractive=fell_back,
-            notes=tuple(self.notes),
-        )
-
-
-def verify(answer: str, context: dict[str, str]) -> VerificationResult:
-    """Check an answer against the paragraphs it was shown (key -> paragraph text)."""
-    result = VerificationResult()
-    source_figures = {key: figures(text) for key, text in context.items()}
-    for sentence in split_sentences(answer):
-        keys: list[str] = []
-        invalid: list[str] = []
-        for group in CITATION.findall(sentence):
-            for key in _KEY.findall(group):
-                (keys if key in context else invalid).append(key)
-        if invalid:
-            result.dropped_citations += len(invalid)
-            result.notes.append(
-                f"removed citation(s) to paragraphs not shown: {', '.join(invalid)}"
-            )
-        clean = _clean_citations(sentence, set(keys))
-        stated = figures(clean)
-        if stated:
-            cited = set().union(*(source_figures[k] for k in keys)) if keys else set()
-            unsupported = sorted(f for f in stated if not supported(f, cited))
-            if unsupported:
-                replacement = _own_words(unsupported, context, source_figures)
-                if replacement is not None:
-                    result.replaced_sentences += 1
-                    result.notes.append(
-                        f"replaced a sentence whose figure(s) {', '.join(unsupported)} were "
-                        "mis-cited with the words of the paragraph that states them"
-                    )
-                    result.sentences.append(replacement)
-                    continue
-                result.dropped_sentences += 1
-                result.notes.append(
-                    f"removed a sentence whose figure(s) {', '.join(unsupported)} are not in "
-                    "the paragraphs it cites"
-                )
-                continue
-        if not keys:
-            result.uncited_sentences += 1
-        result.sentences.append(VerifiedSentence(clean, list(dict.fromkeys(keys))))
-    return result
-
-
-def _own_words(
-    unsupported: list[str], context: dict[str, str], source_figures: dict[str, set[str]]
-) -> VerifiedSentence | None:
-    """The sentence of a shown paragraph that states the figures, if exactly one does."""
-    owners = [
-        k for k, figs in source_figures.items() if all(supported(f, figs) for f in unsupported)
-    ]
-    if len(owners) != 1:
-        return None
-    key = owners[0]
-    body = context[key].split("\n", 1)[-1]
-    for sentence in split_sentences(body.replace("\n• ", " ")):
-        figs = figures(sentence)
-        if figs and all(supported(f, figs) for f in unsupported):
-            return VerifiedSentence(f"“{sentence.strip()}” [{key}]", [key])
-    return None
-
-
-def _clean_citations(sentence: str, valid: set[str]) -> str:
-    def keep(match: re.Match[str]) -> str:
-        kept = [k for k in _KEY.findall(match.group(1)) if k in valid]
-        return "".join(f"[{k}]" for k in kept)
-
-    cleaned = CITATION.sub(keep, sentence)
-    return re.sub(r"\s+([.,;])", r"\1", re.sub(r"\s{2,}", " ", cleaned)).strip()

@@ -9,7 +9,8 @@ import pytest
 
 from assistant.answer import NOT_ANSWERED, AnswerEvent, Assistant, EvidenceEvent, TokenEvent, Turn
 from assistant.answer.assistant import QUOTED
-from assistant.answer.verify import figures, verify
+from assistant.answer.claims import check_claims, parse_claims
+from assistant.answer.verify import figures
 from assistant.errors import InputError
 from assistant.index import Index
 from assistant.llm import ChatBackend
@@ -238,7 +239,9 @@ def test_figures_are_normalised() -> None:
     assert figures("£1,000 within four weeks") == {"£1000", "4 week"}
     assert figures("£50 for each month. A total of £300.") == {"£50/month", "£300"}
     assert figures("decision 20 008 394 ¶29 in July 2021") == {"jul 2021", "2021"}
-    result = verify("Paid £1000 [P1].", {"P1": "pay £1,000 in recognition"})
+    result = check_claims(
+        parse_claims("Paid £1000 in recognition [P1]."), {"P1": "pay £1,000 in recognition"}
+    )
     assert result.dropped_sentences == 0 and result.cited_keys == ["P1"]
 
 
