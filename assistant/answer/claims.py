@@ -74,7 +74,7 @@ def parse_claims(raw: str) -> list[Claim]:
             for item in data["claims"]:
                 if not isinstance(item, dict):
                     continue
-                statement = str(item.get("statement", "")).strip()
+                statement = _whole(str(item.get("statement", "")).strip())
                 key = str(item.get("key", "")).strip()
                 if statement:
                     claims.append(Claim((key,) if key else (), statement))
@@ -216,9 +216,20 @@ def _replace(
     return None
 
 
+def _whole(statement: str) -> str:
+    """A statement the schema's length cap cut off, back to its last whole sentence, or
+    marked as cut when it has none: never a false full stop after a broken word."""
+    if len(statement) < MAX_STATEMENT_CHARS - 1:
+        return statement
+    ends = [m.end() for m in re.finditer(r"[.!?][”\"']?(?=\s)", statement)]
+    if ends:
+        return statement[: ends[-1]]
+    return statement.rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
 def _sentence(statement: str) -> str:
     statement = re.sub(r"\s+", " ", statement).strip()
-    return statement if statement[-1:] in ".!?”\"'" else statement + "."
+    return statement if statement[-1:] in ".!?”\"'…" else statement + "."
 
 
 def extractive_sentences(

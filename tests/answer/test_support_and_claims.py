@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from assistant.answer.claims import (
+    MAX_STATEMENT_CHARS,
     Claim,
     check_claims,
     claims_schema,
@@ -127,3 +128,13 @@ def test_extractive_answer_quotes_the_sentence_that_answers() -> None:
     assert sentences[0].keys == ("P3",)
     assert "a total of £300" in sentences[0].text
     assert all(s.quoted and s.text.startswith("“") for s in sentences)
+
+
+def test_a_statement_cut_by_the_length_cap_ends_at_a_whole_sentence() -> None:
+    cut = "The Council should pay £100. " + "It must also review how it handles complaints " * 6
+    cut = cut[: MAX_STATEMENT_CHARS]
+    [claim] = parse_claims(json.dumps({"claims": [{"key": "P1", "statement": cut}]}))
+    assert claim.statement == "The Council should pay £100."
+    unbroken = ("word " * 80)[:MAX_STATEMENT_CHARS]
+    [claim] = parse_claims(json.dumps({"claims": [{"key": "P1", "statement": unbroken}]}))
+    assert claim.statement.endswith("word …")
