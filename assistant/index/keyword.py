@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from assistant.index.documents import decision_context, keyword_text
+from assistant.index.folders import replace_folder
 from assistant.index.store import Store
 
 log = logging.getLogger(__name__)
@@ -73,17 +71,14 @@ class KeywordIndex:
 
     def save(self, directory: Path) -> None:
         """Write to a temporary folder, then swap it in, so a crash leaves the old copy."""
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".bm25-", dir=directory.parent))
-        if self.ids:
-            self.retriever.save(str(tmp), show_progress=False)
-        (tmp / "ids.json").write_text(json.dumps(self.ids))
-        (tmp / _STAMP).write_text(json.dumps({"generation": self.generation}))
-        old = directory.with_name(directory.name + ".old")
-        if directory.exists():
-            os.replace(directory, old)
-        os.replace(tmp, directory)
-        shutil.rmtree(old, ignore_errors=True)
+
+        def write(folder: Path) -> None:
+            if self.ids:
+                self.retriever.save(str(folder), show_progress=False)
+            (folder / "ids.json").write_text(json.dumps(self.ids))
+            (folder / _STAMP).write_text(json.dumps({"generation": self.generation}))
+
+        replace_folder(directory, write)
 
     @classmethod
     def load(cls, directory: Path) -> KeywordIndex | None:

@@ -135,8 +135,8 @@ class Store:
             self._local.conn = conn
         return conn
 
-    def _tx(self) -> _Transaction:
-        return _Transaction(self.conn)
+    def _tx(self) -> Transaction:
+        return Transaction(self.conn)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -542,7 +542,9 @@ def filters_sql(filters: SearchFilters, table: str = "") -> tuple[list[str], lis
     return clauses, args
 
 
-class _Transaction:
+class Transaction:
+    """`with Transaction(conn):` one IMMEDIATE transaction, committed or rolled back."""
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 

@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import shutil
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.index import Index
+from assistant.index.folders import replace_folder
 
 log = logging.getLogger(__name__)
 
@@ -82,17 +80,13 @@ class SentenceIndex:
         return cls(vectors, np.asarray(owners, dtype=np.int32), ids, _stamp(index))
 
     def save(self, directory: Path) -> None:
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".sentences-", dir=directory.parent))
-        np.save(tmp / "vectors.npy", self.vectors)
-        np.save(tmp / "owners.npy", self.owners)
-        (tmp / "ids.json").write_text(json.dumps(self.ids))
-        (tmp / "stamp.json").write_text(json.dumps(self.stamp))
-        old = directory.with_name(directory.name + ".old")
-        if directory.exists():
-            os.replace(directory, old)
-        os.replace(tmp, directory)
-        shutil.rmtree(old, ignore_errors=True)
+        def write(folder: Path) -> None:
+            np.save(folder / "vectors.npy", self.vectors)
+            np.save(folder / "owners.npy", self.owners)
+            (folder / "ids.json").write_text(json.dumps(self.ids))
+            (folder / "stamp.json").write_text(json.dumps(self.stamp))
+
+        replace_folder(directory, write)
 
     @classmethod
     def load(cls, directory: Path) -> SentenceIndex | None:

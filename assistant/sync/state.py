@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.index.store import Transaction
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
     ref TEXT PRIMARY KEY,
@@ -100,8 +102,8 @@ class CrawlState:
     def close(self) -> None:
         self.conn.close()
 
-    def tx(self) -> _Tx:
-        return _Tx(self.conn)
+    def tx(self) -> Transaction:
+        return Transaction(self.conn)
 
     def get_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -217,18 +219,6 @@ class CrawlState:
 
     def counts(self) -> dict[str, int]:
         return dict(self.conn.execute("SELECT state, COUNT(*) FROM pages GROUP BY state"))
-
-
-class _Tx:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self.conn
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
 
 class RawStore:
