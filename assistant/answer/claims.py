@@ -219,7 +219,9 @@ def _replace(
 def _whole(statement: str) -> str:
     """A statement the schema's length cap cut off, back to its last whole sentence, or
     marked as cut when it has none: never a false full stop after a broken word."""
-    if len(statement) < MAX_STATEMENT_CHARS - 1:
+    # The cap counts JSON characters ("’" may be sent as six), so a cut statement decodes
+    # shorter than the cap: one near it that does not end a sentence was cut.
+    if len(statement) < 0.8 * MAX_STATEMENT_CHARS or statement[-1:] in ".!?”\"'":
         return statement
     ends = [m.end() for m in re.finditer(r"[.!?][”\"']?(?=\s)", statement)]
     if ends:

@@ -138,3 +138,10 @@ def test_a_statement_cut_by_the_length_cap_ends_at_a_whole_sentence() -> None:
     unbroken = ("word " * 80)[:MAX_STATEMENT_CHARS]
     [claim] = parse_claims(json.dumps({"claims": [{"key": "P1", "statement": unbroken}]}))
     assert claim.statement.endswith("word …")
+    # sent escaped, a cut statement decodes shorter than the cap
+    escaped = ("The Council’s reply came late. " + "It must review its complaints " * 9)[:260]
+    [claim] = parse_claims(json.dumps({"claims": [{"key": "P1", "statement": escaped}]}))
+    assert claim.statement == "The Council’s reply came late."
+    short = "The Council paid £100"
+    [claim] = parse_claims(json.dumps({"claims": [{"key": "P1", "statement": short}]}))
+    assert claim.statement == short
