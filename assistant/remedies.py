@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
-from assistant.answer.relevance import content_words
+from assistant.answer.relevance import content_stems, content_words
 from assistant.answer.verify import figures
 from assistant.index import Index
 from assistant.index.store import normalise_for_hash, paragraph_id
@@ -234,7 +234,7 @@ class RemedyView:
             if normalise_for_hash(hit.section) in BOILERPLATE_SECTIONS:
                 continue
             labels = " ".join(filter(None, (hit.category, hit.subcategory, hit.section)))
-            stems = {w[:5] for w in content_words(f"{labels} {hit.text}")}
+            stems = content_stems(f"{labels} {hit.text}")
             overlap = sum(1 for w in words if w[:5] in stems) / len(words)
             close = (hit.dense_similarity or 0.0) >= FAULT_MIN_SIMILARITY
             if overlap >= FAULT_MIN_OVERLAP or (close and overlap >= FAULT_MIN_OVERLAP_CLOSE):

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.context import KeyedText
-from assistant.answer.relevance import content_words
+from assistant.answer.relevance import content_stems
 from assistant.answer.support import check_support, sentences_of
 from assistant.answer.verify import CITATION, split_sentences
 from assistant.types import Verification
@@ -242,13 +242,13 @@ def extractive_sentences(
     are ranked by the share of the question's content words they hold (by stem), earlier
     paragraphs first on a tie; at most one sentence comes from each paragraph, and only
     sentences holding more than `min_share` of those words."""
-    wanted = {w[:5] for w in content_words(question)}
+    wanted = content_stems(question)
     scored: list[tuple[float, int, str, str]] = []
     for rank, (key, text) in enumerate(shown.items()):
         body = text.partition("\n")[2] or text
         best: tuple[float, str] | None = None
         for sentence in sentences_of(body):
-            words = {w[:5] for w in content_words(sentence)}
+            words = content_stems(sentence)
             share = len(wanted & words) / len(wanted) if wanted else 0.0
             if best is None or share > best[0]:
                 best = (share, sentence.strip())

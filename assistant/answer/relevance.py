@@ -37,6 +37,16 @@ def content_words(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in _STOPWORDS))
 
 
+def content_stems(text: str) -> set[str]:
+    """The stems of a text's content words: how answers and evals match words."""
+    return {w[:5] for w in content_words(text)}
+
+
+def word_stems(text: str) -> set[str]:
+    """The stems of every word of a text, question words and stopwords included."""
+    return {w[:5] for w in _WORD.findall(text.lower())}
+
+
 def keyword_overlap(question: str, hits: Sequence[RetrievedParagraph], top: int = 3) -> float:
     words = content_words(question)
     if not words:
@@ -45,7 +55,7 @@ def keyword_overlap(question: str, hits: Sequence[RetrievedParagraph], top: int 
         " ".join(filter(None, (h.council, h.category, h.subcategory, h.section, h.text))).lower()
         for h in hits[:top]
     )
-    stems = {w[:5] for w in _WORD.findall(text)}
+    stems = word_stems(text)
     found = {w for w in words if w[:5] in stems}
     # A plain-English phrase counts as found when its terms of art stand in the hits
     # ("won't look into it again" <- "re-investigate"), as retrieval's expansion reads it.

@@ -29,12 +29,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from assistant.answer.relevance import content_words
-from assistant.answer.verify import figures, split_sentences, supported
+from assistant.answer.relevance import content_stems, content_words, word_stems
+from assistant.answer.verify import REFERENCE, figures, split_sentences, supported
 
 MIN_CONTENT = 0.5
 
-_REFERENCE = re.compile(r"\b\d{2}\s?\d{3}\s?\d{3}\b")
 _PARAGRAPH = re.compile(r"(?:¶|\bparagraphs?\s+|\bpara\.?\s*)(\d+)", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -55,17 +54,13 @@ _NEGATION = re.compile(
 )
 
 
-def _stems(text: str) -> set[str]:
-    return {w[:5] for w in re.findall(r"[a-z][a-z'’]+", text.lower())}
-
-
 def _compact(text: str) -> str:
     return re.sub(r"\s+", " ", text).lower()
 
 
 def identifiers(text: str) -> set[str]:
     """References, paragraph numbers, e-mail and web addresses, proper names in a text."""
-    found = {"ref " + re.sub(r"\s", "", m) for m in _REFERENCE.findall(text)}
+    found = {"ref " + re.sub(r"\s", "", m) for m in REFERENCE.findall(text)}
     found |= {"para " + n for n in _PARAGRAPH.findall(text)}
     found |= {m.lower().rstrip(".,;)") for m in _EMAIL.findall(text)}
     found |= {m.lower().rstrip(".,;)") for m in _URL.findall(text)}
@@ -127,7 +122,7 @@ def sentences_of(paragraph: str) -> list[str]:
 def best_sentence(statement: str, source: str, min_share: float = 0.0) -> str | None:
     """The sentence of `source` that states `statement` best: all of its figures, then the
     most shared content words (at least `min_share` of them). None when no sentence does."""
-    wanted = {w[:5] for w in content_words(statement)}
+    wanted = content_stems(statement)
     stated = figures(statement)
     needed = max(1, round(min_share * len(wanted))) if wanted else 0
     best, best_score = None, 0.0
@@ -135,7 +130,7 @@ def best_sentence(statement: str, source: str, min_share: float = 0.0) -> str | 
         sentence_figures = figures(sentence)
         if stated and not all(supported(f, sentence_figures) for f in stated):
             continue
-        shared = len(wanted & _stems(sentence))
+        shared = len(wanted & word_stems(sentence))
         if shared < needed:
             continue
         score = shared + (2 if stated else 0)
@@ -163,7 +158,7 @@ def check_support(statement: str, source: str, names: Iterable[str] = ()) -> Sup
     body = _body(source)
     words = content_words(statement)
     if words:
-        source_stems = _stems(body)
+        source_stems = word_stems(body)
         share = sum(1 for w in words if w[:5] in source_stems) / len(words)
         if share < MIN_CONTENT:
             return _unsupported(

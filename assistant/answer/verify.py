@@ -49,7 +49,7 @@ _DATE = re.compile(
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?%")
 _BARE_NUMBER = re.compile(r"(?<![\w£.,/])\d+(?:,\d{3})*(?:\.\d+)?(?![\w%/])")
-_REFERENCE = re.compile(r"\b\d{2}\s?\d{3}\s?\d{3}\b")
+REFERENCE = re.compile(r"\b\d{2}\s?\d{3}\s?\d{3}\b")
 _PARAGRAPH_MARK = re.compile(r"(?:¶|paragraphs?|para\.?)\s*\d+", re.IGNORECASE)
 # A sentence ends at . ! or ? and keeps the key markers that follow it ("... found. [P1]").
 _SENTENCE_END = re.compile(
@@ -68,7 +68,7 @@ def figures(text: str) -> set[str]:
     """The checkable figures in a text, normalised so '£1,000' == '£1000', 'four weeks' ==
     '4 weeks', and an amount carries its rate ('£50/month')."""
     found: set[str] = set()
-    stripped = _PARAGRAPH_MARK.sub(" ", _REFERENCE.sub(" ", CITATION.sub(" ", text)))
+    stripped = _PARAGRAPH_MARK.sub(" ", REFERENCE.sub(" ", CITATION.sub(" ", text)))
     for match in _MONEY.finditer(stripped):
         amount = _number(match.group("amount"))
         rate = match.group("rate")

@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.relevance import content_words
+from assistant.answer.relevance import content_stems, content_words
 from assistant.answer.verify import figures, split_sentences
 from assistant.evaluation.gold import ExpectedParagraph, GoldQuestion, matches, normalise_text
 from assistant.types import CITATION_MARKER, Answer, Citation
@@ -146,7 +146,7 @@ def groundedness(answer: Answer) -> float | None:
             scores.append(0.0)
             continue
         words = content_words(claim)
-        stems = {w[:5] for w in content_words(source)}
+        stems = content_stems(source)
         scores.append(sum(1 for w in words if w[:5] in stems) / len(words) if words else 1.0)
     return sum(scores) / len(scores) if scores else 0.0
 

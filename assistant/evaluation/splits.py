@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from assistant.answer.relevance import content_words
+from assistant.answer.relevance import content_stems
 from assistant.evaluation.gold import GoldQuestion, normalise_text
 from assistant.index.store import Store
 
@@ -23,12 +23,8 @@ PARAPHRASE_MAX_SHARED = 1
 RETRIEVAL_SPLITS = ("all", "paraphrase", "cross-decision", "filtered", "follow-up")
 
 
-def stems(text: str) -> set[str]:
-    return {w[:5] for w in content_words(text)}
-
-
 def shared_content_words(question: str, paragraph: str) -> int:
-    return len(stems(question) & stems(paragraph))
+    return len(content_stems(question) & content_stems(paragraph))
 
 
 def expected_texts(store: Store, question: GoldQuestion) -> list[str]:
