@@ -19,7 +19,7 @@ import itertools
 import json
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,14 +29,18 @@ from assistant.answer import Assistant
 from assistant.answer.relevance import best_similarity, keyword_overlap
 from assistant.evaluation.gold import GoldQuestion, file_digest, load_gold
 from assistant.evaluation.metrics import percentile, retrieval_metrics
-from assistant.evaluation.runner import _git_state, _now, _standalone
+from assistant.evaluation.runner import (
+    Progress,
+    _git_state,
+    _now,
+    _standalone,
+    step_counter,
+)
 from assistant.evaluation.splits import RETRIEVAL_SPLITS, question_splits
 from assistant.evaluation.systems import SYSTEMS, as_item, make_systems
 from assistant.index import Index
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
-
-Progress = Callable[[int, int, str], None]
 
 # The first value of each setting is "off" (or the old default): it orders the grid so a
 # tie goes to the simpler configuration. Components that did not help on held-out folds
@@ -171,14 +175,7 @@ def run_crossval(
     main = grid_configs(grid)
     extra = ABLATION_EXTRA if extra is None else extra
     configs = main + [{**config, name: value} for name, value in extra.items() for config in main]
-    total = len(configs) * len(gold) + len(gold) * 4
-    done = 0
-
-    def tick(label: str) -> None:
-        nonlocal done
-        done += 1
-        if progress:
-            progress(done, total, label)
+    tick = step_counter(len(configs) * len(gold) + len(gold) * 4, progress)
 
     rows: list[dict[str, Row]] = []
     _CachedHybrid.cache = {}  # one run's candidates; never shared between runs

@@ -32,6 +32,19 @@ from assistant.settings import LLMBackend, Settings
 from assistant.types import Answer
 
 Progress = Callable[[int, int, str], None]
+
+
+def step_counter(total: int, progress: Progress | None) -> Callable[[str], None]:
+    """A callback that counts one of `total` steps done and reports it under its label."""
+    done = 0
+
+    def tick(label: str) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total, label)
+
+    return tick
 PIPELINE = "pipeline"
 _STAGES = ("retrieval_s", "evidence_s", "first_token_s", "generation_s", "total_s")
 
@@ -115,14 +128,7 @@ def run_eval(
             retrieval_only=retrieval_only,
         )
     )
-    total = len(gold) * (len(baselines) + (1 if PIPELINE in systems else 0))
-    done = 0
-
-    def tick(label: str) -> None:
-        nonlocal done
-        done += 1
-        if progress:
-            progress(done, total, label)
+    tick = step_counter(len(gold) * (len(baselines) + (1 if PIPELINE in systems else 0)), progress)
 
     if PIPELINE in systems:
         for question in gold:
