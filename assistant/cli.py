@@ -492,7 +492,7 @@ def print_eval_summary(outcome: EvalOutcome) -> None:
                 mark = (
                     "[red]regressed[/]"
                     if m.regressed
-                    else ("better" if m.delta > 0 else "within noise")
+                    else ("better" if m.improved else "within noise")
                 )
                 out.print(f"{m.metric}: {m.baseline:.3f} → {m.current:.3f} ({m.delta:+.3f}) {mark}")
         out.print(

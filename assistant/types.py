@@ -247,6 +247,7 @@ def merge_citations(*groups: Iterable[Citation]) -> tuple[Citation, ...]:
 
 
 class Verification(_Value):
+    claims: int = Field(default=0, description="Statements the model made, before checking")
     dropped_citations: int = 0
     dropped_sentences: int = 0
     replaced_sentences: int = 0
@@ -256,8 +257,15 @@ class Verification(_Value):
 
     @property
     def interventions(self) -> int:
-        """Citations and sentences the contract removed or replaced."""
-        return self.dropped_citations + self.dropped_sentences + self.replaced_sentences
+        """Citations and sentences the contract removed or replaced (a sentence citing
+        nothing included)."""
+        return self.dropped_citations + self.unsupported_claims
+
+    @property
+    def unsupported_claims(self) -> int:
+        """The model's statements that did not stand as written: uncited, unsupported (removed)
+        or replaced by the cited paragraph's own sentence."""
+        return self.uncited_sentences + self.dropped_sentences + self.replaced_sentences
 
 
 class Answer(_Value):

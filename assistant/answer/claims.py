@@ -109,6 +109,7 @@ class CheckedSentence:
 @dataclass
 class ClaimCheck:
     sentences: list[CheckedSentence] = field(default_factory=list)
+    claims: int = 0
     dropped_citations: int = 0
     dropped_sentences: int = 0
     replaced_sentences: int = 0
@@ -130,6 +131,7 @@ class ClaimCheck:
 
     def verification(self, *, fell_back: bool) -> Verification:
         return Verification(
+            claims=self.claims,
             dropped_citations=self.dropped_citations,
             dropped_sentences=self.dropped_sentences,
             replaced_sentences=self.replaced_sentences,
@@ -148,6 +150,7 @@ def check_claims(
     result = ClaimCheck()
     seen: set[str] = set()
     for claim in claims:
+        result.claims += 1
         statement = _sentence(claim.statement)
         valid = [k for k in claim.keys if k in shown]
         if len(valid) < len(claim.keys):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.errors import InputError
-from assistant.evaluation.metrics import Aggregate, aggregators
+from assistant.evaluation.metrics import LOWER_IS_BETTER, Aggregate, aggregators
 from assistant.evaluation.runner import PIPELINE, EvalRun
 
 BOOTSTRAP_SAMPLES = 2000
@@ -33,6 +33,10 @@ class MetricChange:
         if self.baseline is None or self.current is None:
             return None
         return self.current - self.baseline
+
+    @property
+    def improved(self) -> bool:
+        return _worsening(self.metric, self.baseline, self.current) < 0
 
 
 @dataclass(frozen=True)
@@ -76,14 +80,24 @@ def compare(current: EvalRun, baseline: EvalRun, max_drop: float = 0.02) -> Comp
         base = [base_rows[q]["metrics"] for q in shared]
         now_value, base_value = aggregate(now), aggregate(base)
         interval = bootstrap_interval(aggregate, now, base)
-        drop = (base_value - now_value) if now_value is not None and base_value is not None else 0
-        regressed = drop > max_drop and interval is not None and interval[1] < 0
+        worse_by = _worsening(metric, base_value, now_value)
+        if metric in LOWER_IS_BETTER:
+            beyond_noise = interval is not None and interval[0] > 0
+        else:
+            beyond_noise = interval is not None and interval[1] < 0
+        regressed = worse_by > max_drop and beyond_noise
         changes.append(MetricChange(metric, base_value, now_value, interval, regressed))
 
     better, worse = [], []
     per_question = [f"hit@{current.k}", f"recall@{current.k}", "mrr"]
     if with_answers:
-        per_question += ["citation_recall", "must_include", "groundedness"]
+        per_question += [
+            "citation_recall",
+            "must_include",
+            "groundedness",
+            "verified_answer",
+            "wrong_refusal",
+        ]
     for qid in shared:
         for metric in per_question:
             new = now_rows[qid]["metrics"].get(metric)
@@ -91,7 +105,7 @@ def compare(current: EvalRun, baseline: EvalRun, max_drop: float = 0.02) -> Comp
             if new is None or old is None or abs(new - old) < 1e-9:
                 continue
             change = QuestionChange(qid, now_rows[qid]["question"], metric, old, new)
-            (better if new > old else worse).append(change)
+            (better if _worsening(metric, old, new) < 0 else worse).append(change)
     return Comparison(
         baseline_label=f"{baseline.header.get('started')} ({baseline.header.get('mode')})",
         metrics=changes,
@@ -101,6 +115,13 @@ def compare(current: EvalRun, baseline: EvalRun, max_drop: float = 0.02) -> Comp
         only_in_current=sorted(set(now_rows) - set(base_rows)),
         max_drop=max_drop,
     )
+
+
+def _worsening(metric: str, baseline: float | None, current: float | None) -> float:
+    """How much worse `current` is than `baseline` (negative: better; 0 when unknown)."""
+    if baseline is None or current is None:
+        return 0.0
+    return current - baseline if metric in LOWER_IS_BETTER else baseline - current
 
 
 def _gated(k: int, with_answers: bool, *runs: EvalRun) -> dict[str, Aggregate]:

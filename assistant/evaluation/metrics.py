@@ -61,7 +61,8 @@ def retrieval_metrics(
 
 
 def answer_metrics(question: GoldQuestion, answer: Answer) -> dict[str, float | None]:
-    """Citation validity and recall, interventions, must-include, abstention, groundedness."""
+    """Citation validity and recall, interventions, must-include, abstention, groundedness,
+    and what became of the model's own statements (see evals/README.md)."""
     shown = {(ref, h.number): h for h in answer.hits for ref in h.refs}
     # Remedy figures are computed, not generated: their citations (keys F1..) point at the
     # remedy paragraphs themselves, so they count as shown with their own quotes.
@@ -109,6 +110,32 @@ def answer_metrics(question: GoldQuestion, answer: Answer) -> dict[str, float | 
         "abstained": 0.0 if answer.answered else 1.0,
         "groundedness": groundedness(answer),
         "figures_supported": figures_supported(answer),
+        **statement_metrics(question, answer),
+    }
+
+
+def statement_metrics(question: GoldQuestion, answer: Answer) -> dict[str, float | None]:
+    """What the answer contract made of the model's words, per question.
+
+    - verified_answer (answerable questions): 1.0 when the user got a model-written answer
+      that passed verification with at most one intervention (not a quoted fallback).
+    - wrong_refusal (answerable questions): 1.0 when the question was declined.
+    - uncited_sentences: the model's sentences removed for citing no shown paragraph.
+    - unsupported_claims: the share of the model's statements that did not stand as written
+      (uncited, removed as unsupported, or replaced by the paragraph's own sentence); None
+      when the model made none.
+    """
+    v = answer.verification
+    model_written = answer.answered and not v.fell_back_to_extractive
+    return {
+        "verified_answer": (
+            (1.0 if model_written and v.interventions <= 1 else 0.0)
+            if question.answerable
+            else None
+        ),
+        "wrong_refusal": (0.0 if answer.answered else 1.0) if question.answerable else None,
+        "uncited_sentences": float(v.uncited_sentences),
+        "unsupported_claims": v.unsupported_claims / v.claims if v.claims else None,
     }
 
 
@@ -196,13 +223,18 @@ def aggregators(k: int, with_answers: bool) -> dict[str, Aggregate]:
                 "abstention_recall": abstention_recall,
                 "groundedness": mean_of("groundedness"),
                 "figures_supported": mean_of("figures_supported"),
+                "answered_verified_rate": mean_of("verified_answer"),
+                "wrong_refusal_rate": mean_of("wrong_refusal"),
+                "unsupported_claim_rate": mean_of("unsupported_claims"),
             }
         )
     return found
 
 
-# Lower is better for these; they are reported and diffed, never gated.
-COST_METRICS = ("interventions", "fell_back")
+# Quality metrics where lower is better: a baseline comparison gates on their rise.
+LOWER_IS_BETTER = frozenset({"wrong_refusal_rate", "unsupported_claim_rate"})
+# Lower is better for these; they are summed per run, reported and diffed, never gated.
+COST_METRICS = ("interventions", "fell_back", "uncited_sentences")
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

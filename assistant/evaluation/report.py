@@ -93,7 +93,7 @@ def _comparison(comparison: Comparison) -> list[str]:
     for m in comparison.metrics:
         interval = f"[{m.interval[0]:+.3f}, {m.interval[1]:+.3f}]" if m.interval else "–"
         delta = f"{m.delta:+.3f}" if m.delta is not None else "–"
-        verdict = "**regressed**" if m.regressed else ("better" if (m.delta or 0) > 0 else "ok")
+        verdict = "**regressed**" if m.regressed else ("better" if m.improved else "ok")
         rows.append(
             f"| {m.metric} | {_fmt(m.baseline)} | {_fmt(m.current)} | {delta} | {interval} "
             f"| {verdict} |"

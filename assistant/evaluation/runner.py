@@ -20,6 +20,7 @@ from typing import Any
 from assistant.answer import Assistant, Turn, join_follow_up
 from assistant.evaluation.gold import GoldQuestion, file_digest, load_gold
 from assistant.evaluation.metrics import (
+    COST_METRICS,
     aggregators,
     answer_metrics,
     first_match,
@@ -244,8 +245,17 @@ def summarise(run: EvalRun) -> dict[str, Any]:
                 }
             )
         if with_answers:
-            for cost in ("interventions", "fell_back"):
+            for cost in COST_METRICS:
                 summary[cost] = _round(sum(r.get(cost) or 0.0 for r in metric_rows))
+            answered = [r for r in metric_rows if r.get("abstained") == 0.0]
+            summary["interventions_per_answer"] = _round(
+                sum(r.get("interventions") or 0.0 for r in answered) / len(answered)
+                if answered
+                else None
+            )
+            summary["prompt_tokens_per_question"] = _round(
+                sum(r.get("usage", {}).get("prompt_tokens", 0) for r in rows) / len(rows)
+            )
             summary["tokens"] = {
                 "prompt": sum(r.get("usage", {}).get("prompt_tokens", 0) for r in rows),
                 "completion": sum(r.get("usage", {}).get("completion_tokens", 0) for r in rows),

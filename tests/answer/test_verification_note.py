@@ -47,8 +47,13 @@ def test_not_answered_tells_gate_from_model() -> None:
     assert "the model said" in declined
 
 
-def test_interventions_count_removals_and_replacements_only() -> None:
+def test_interventions_count_every_removal_and_replacement() -> None:
     v = Verification(
-        dropped_citations=1, dropped_sentences=2, replaced_sentences=3, uncited_sentences=9
+        claims=20,
+        dropped_citations=1,
+        dropped_sentences=2,
+        replaced_sentences=3,
+        uncited_sentences=9,
     )
-    assert v.interventions == 6
+    assert v.unsupported_claims == 14  # the model's statements that did not stand as written
+    assert v.interventions == 15  # and the one citation moved

@@ -8,9 +8,16 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import InputError
-from assistant.evaluation.compare import bootstrap_interval
-from assistant.evaluation.gold import ExpectedParagraph, load_gold, matches
-from assistant.evaluation.metrics import RetrievedItem, mean_of, retrieval_metrics
+from assistant.evaluation.compare import bootstrap_interval, compare
+from assistant.evaluation.gold import ExpectedParagraph, GoldQuestion, load_gold, matches
+from assistant.evaluation.metrics import (
+    RetrievedItem,
+    mean_of,
+    retrieval_metrics,
+    statement_metrics,
+)
+from assistant.evaluation.runner import PIPELINE, EvalRun, summarise
+from assistant.types import Answer, Verification
 
 GOLD = Path(__file__).resolve().parents[2] / "evals" / "gold.jsonl"
 
@@ -103,3 +110,84 @@ def test_bootstrap_calls_one_flipped_question_noise_and_many_a_drop() -> None:
     assert bootstrap_interval(aggregate, base, base) == (0.0, 0.0)
     assert bootstrap_interval(aggregate, one_flip, base)[1] == 0.0  # not below zero
     assert bootstrap_interval(aggregate, many, base)[1] < 0
+
+
+def _answer(answered: bool = True, **verification: object) -> Answer:
+    return Answer(
+        question="q",
+        standalone_question="q",
+        text="t",
+        citations=(),
+        hits=(),
+        answered=answered,
+        verification=Verification(**verification),
+        timings={},
+        model="m",
+        prompt_version="answer.v2",
+    )
+
+
+def test_statement_metrics_say_what_became_of_the_models_words() -> None:
+    answerable = GoldQuestion(
+        id="a", question="q?", expected=[ExpectedParagraph(ref="20 008 394", quote="stage two")]
+    )
+    unanswerable = GoldQuestion(id="u", question="q?", answerable=False)
+
+    clean = statement_metrics(answerable, _answer(claims=3, dropped_citations=1))
+    assert clean == {
+        "verified_answer": 1.0,  # one intervention is still a verified answer
+        "wrong_refusal": 0.0,
+        "uncited_sentences": 0.0,
+        "unsupported_claims": 0.0,
+    }
+    patched = statement_metrics(
+        answerable, _answer(claims=4, uncited_sentences=1, replaced_sentences=1)
+    )
+    assert patched["verified_answer"] == 0.0  # two interventions
+    assert patched["unsupported_claims"] == 0.5
+    assert patched["uncited_sentences"] == 1.0
+    quoted = statement_metrics(answerable, _answer(claims=2, fell_back_to_extractive=True))
+    assert quoted["verified_answer"] == 0.0 and quoted["wrong_refusal"] == 0.0
+    declined = statement_metrics(answerable, _answer(answered=False))
+    assert declined["wrong_refusal"] == 1.0 and declined["unsupported_claims"] is None
+    right_refusal = statement_metrics(unanswerable, _answer(answered=False))
+    assert right_refusal["wrong_refusal"] is None and right_refusal["verified_answer"] is None
+
+
+def _run(refusals: int, n: int = 40) -> EvalRun:
+    rows = [
+        {
+            "type": "question",
+            "system": PIPELINE,
+            "id": f"q{i}",
+            "question": f"question {i}",
+            "metrics": {
+                "hit@5": 1.0,
+                "abstained": 1.0 if i < refusals else 0.0,
+                "unanswerable": 0.0,
+                "wrong_refusal": 1.0 if i < refusals else 0.0,
+                "verified_answer": 0.0 if i < refusals else 1.0,
+                "interventions": 1.0,
+            },
+            "usage": {"prompt_tokens": 500},
+        }
+        for i in range(n)
+    ]
+    run = EvalRun(header={"k": 5, "mode": "answers", "started": "now"}, questions=rows)
+    run.summary = summarise(run)
+    return run
+
+
+def test_a_rise_in_wrong_refusals_is_a_regression_and_a_fall_is_not() -> None:
+    few, many = _run(refusals=1), _run(refusals=10)
+    summary = many.summary["systems"][PIPELINE]
+    assert summary["wrong_refusal_rate"] == 0.25
+    assert summary["answered_verified_rate"] == 0.75
+    assert summary["interventions_per_answer"] == 1.0
+    assert summary["prompt_tokens_per_question"] == 500
+
+    worse = {m.metric: m for m in compare(many, few).metrics}
+    assert worse["wrong_refusal_rate"].regressed
+    assert worse["answered_verified_rate"].regressed
+    better = {m.metric: m for m in compare(few, many).metrics}
+    assert not better["wrong_refusal_rate"].regressed and better["wrong_refusal_rate"].improved
