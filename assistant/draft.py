@@ -246,7 +246,9 @@ class Drafter:
         shown: list[RetrievedParagraph] = []
         for issue in issue_texts:
             heading, words = issue.heading, issue.words
-            hits = self.assistant.retrieve(words, filters, self.settings.retrieval.k)
+            hits = self.assistant.retrieve(
+                words, filters, self.settings.retrieval.k, fault=True
+            )
             relevant = [h for h in hits if is_relevant(words, [h], min_overlap)][
                 :PRECEDENTS_PER_ISSUE
             ]
@@ -317,7 +319,7 @@ class Drafter:
         )
         hits = [
             h
-            for h in self.assistant.retrieve(query, SearchFilters(), 8)
+            for h in self.assistant.retrieve(query, SearchFilters(), 8, fault=True)
             if "stage" in h.text.lower() and h.section.lower() not in _REMEDY_SECTIONS
         ][:3]
         escalation_refused = bool(

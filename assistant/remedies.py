@@ -220,7 +220,9 @@ class RemedyView:
 
     @cached_property
     def retriever(self) -> HybridRetriever:
-        plain = self.settings.model_copy(update={"max_per_decision": FAULT_CANDIDATES})
+        plain = self.settings.model_copy(
+            update={"max_per_decision": FAULT_CANDIDATES, "section_prior": 0.0}
+        )
         return HybridRetriever(index=self.index, settings=plain, penalise_boilerplate=False)
 
     def fault_refs(self, fault: str, filters: SearchFilters) -> set[str]:

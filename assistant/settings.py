@@ -73,7 +73,7 @@ class RetrievalSettings(BaseModel):
         "to a paragraph's own (0: off)",
     )
     section_prior: float = Field(
-        default=0.0,
+        default=0.15,
         ge=0.0,
         description="Score raise (a share) for paragraphs in the sections the question type "
         "points at: remedy questions -> agreed action / recommendations, and so on",

@@ -100,6 +100,14 @@ class Assistant:
         return HybridRetriever(index=self.index, settings=self.settings.retrieval)
 
     @cached_property
+    def fault_retriever(self) -> HybridRetriever:
+        """For text describing a fault (a complaint's issue), not a question: no section
+        priors, whose cues ("failed", "apologise") read a complaint as a question about
+        remedies and pull the remedy paragraphs of unrelated decisions in."""
+        plain = self.settings.retrieval.model_copy(update={"section_prior": 0.0})
+        return HybridRetriever(index=self.index, settings=plain)
+
+    @cached_property
     def remedy_view(self) -> remedies.RemedyView:
         """Typical-remedy figures over this index."""
         return remedies.RemedyView(self.index, self.settings.retrieval)
@@ -126,9 +134,16 @@ class Assistant:
 
     # public API ------------------------------------------------------------------
     def retrieve(
-        self, question: str, filters: SearchFilters | None = None, k: int | None = None
+        self,
+        question: str,
+        filters: SearchFilters | None = None,
+        k: int | None = None,
+        *,
+        fault: bool = False,
     ) -> list[RetrievedParagraph]:
-        return self.retriever.search(check_question(question), filters, k)
+        """The paragraphs for a question, or with `fault` for a described fault."""
+        retriever = self.fault_retriever if fault else self.retriever
+        return retriever.search(check_question(question), filters, k)
 
     def answerable(self, question: str, hits: Sequence[RetrievedParagraph]) -> bool:
         """The relevance gate: is anything retrieved relevant enough to answer from?"""
@@ -248,13 +263,15 @@ class Assistant:
     def remedy_figures(
         self, question: str, hits: Sequence[RetrievedParagraph], filters: SearchFilters
     ) -> AnswerFigures:
-        """Computed remedy figures for a 'what is typical' question, over the decisions the
-        evidence comes from and those whose findings match the question's fault."""
+        """Computed remedy figures for a 'what is typical' question: over the decisions whose
+        findings match the question's fault when it names one, else over the decisions the
+        evidence comes from. (The evidence of a remedies question is remedy paragraphs, of
+        any fault: counting their decisions would blur the figures for this fault.)"""
         view = self.remedy_view
-        refs = {ref for hit in hits for ref in hit.refs}
         fault = remedies.fault_in(question)
-        if fault:
-            refs |= view.fault_refs(fault, filters)
+        refs = view.fault_refs(fault, filters) if fault else set()
+        if not refs:
+            refs = {ref for hit in hits for ref in hit.refs}
         found = view.figures(filters, refs=refs)
         cited = merge_citations(c for r in found.records if (c := r.citation()) is not None)
         keyed = tuple(c.model_copy(update={"key": f"F{i}"}) for i, c in enumerate(cited, 1))

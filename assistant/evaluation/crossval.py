@@ -49,10 +49,10 @@ from assistant.settings import Settings
 GRID: dict[str, tuple[Any, ...]] = {
     "keyword_weight": (2.0, 1.0),
     "expansion_weight": (0.0, 1.0, 1.5, 2.0, 3.0),
+    "section_prior": (0.0, 0.15),
     "boilerplate_weight": (0.35, 1.0),
 }
 ABLATION_EXTRA: dict[str, Any] = {
-    "section_prior": 0.15,
     "sentence_weight": 1.0,
     "neighbour_weight": 0.3,
     "over_cap_weight": 0.0,
