@@ -22,6 +22,7 @@ from assistant.answer.claims import (
     parse_claims,
 )
 from assistant.answer.context import Context, KeyedText
+from assistant.answer.councils import NamedCouncil, unmatched_councils
 from assistant.answer.events import AnswerEvent, AskEvent, EvidenceEvent, TokenEvent, Turn
 from assistant.answer.relevance import is_relevant
 from assistant.errors import InputError, LLMError
@@ -146,10 +147,20 @@ class Assistant:
         return retriever.search(check_question(question), filters, k)
 
     def answerable(self, question: str, hits: Sequence[RetrievedParagraph]) -> bool:
-        """The relevance gate: is anything retrieved relevant enough to answer from?"""
-        return bool(hits) and is_relevant(
-            question, hits, self.settings.retrieval.min_keyword_overlap
+        """The relevance gate: is anything retrieved relevant enough to answer from, and
+        about the council the question names, if it names one?"""
+        return (
+            bool(hits)
+            and is_relevant(question, hits, self.settings.retrieval.min_keyword_overlap)
+            and not self.unmatched_councils(question, hits)
         )
+
+    def unmatched_councils(
+        self, question: str, hits: Sequence[RetrievedParagraph]
+    ) -> tuple[NamedCouncil, ...]:
+        """The councils the question names, when none of the decisions found is about one."""
+        refs = {ref for hit in hits for ref in hit.refs}
+        return unmatched_councils(question, self.index.store.decision_texts(refs))
 
     def ask(
         self,
@@ -181,7 +192,7 @@ class Assistant:
         yield EvidenceEvent(run.standalone, run.hits, relevant)
         if not relevant:
             run.mark("total_s")
-            yield AnswerEvent(self._answer(run, text=NOT_ANSWERED, answered=False))
+            yield AnswerEvent(self._answer(run, text=self._not_answered(run), answered=False))
             return
 
         context = Context.of(run.hits)
@@ -210,6 +221,16 @@ class Assistant:
         yield AnswerEvent(self._verified(run, context, raw, usage))
 
     # steps -----------------------------------------------------------------------
+    def _not_answered(self, run: _Run) -> str:
+        councils = self.unmatched_councils(run.standalone, run.hits) if run.hits else ()
+        if not councils:
+            return NOT_ANSWERED
+        names = " or ".join(c.name for c in councils)
+        return (
+            f"The decisions in the index {DECLINE_PHRASE}: none of the decisions found is "
+            f"about {names}, so nothing is cited."
+        )
+
     @cached_property
     def council_names(self) -> tuple[str, ...]:
         """Place names of the index's councils: names an answer must not bring in unless

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from assistant.answer import Assistant
+from assistant.answer.councils import unmatched_councils
 from assistant.answer.relevance import best_similarity, keyword_overlap
 from assistant.evaluation.gold import GoldQuestion, file_digest, load_gold
 from assistant.evaluation.metrics import percentile, retrieval_metrics
@@ -343,6 +344,12 @@ def _pipeline_row(retriever: HybridRetriever, question: GoldQuestion, k: int) ->
         "overlap": keyword_overlap(query, hits) if hits else 0.0,
         "similarity": best_similarity(hits),
         "keyword": any(h.keyword_rank is not None for h in hits),
+        "other_council": bool(
+            unmatched_councils(
+                query,
+                retriever.index.store.decision_texts({r for h in hits for r in h.refs}),
+            )
+        ),
     }
 
 
@@ -372,6 +379,7 @@ def abstains(row: Row, overlap: float, similarity: float) -> bool:
     """The gate of `is_relevant`, on a question's recorded features."""
     relevant = (
         row["keyword"]
+        and not row.get("other_council", False)
         and row["overlap"] >= overlap
         and (similarity <= 0 or row["similarity"] >= similarity)
     )

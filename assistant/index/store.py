@@ -341,6 +341,18 @@ class Store:
                 )
         return found
 
+    def decision_texts(self, refs: Iterable[str]) -> dict[str, str]:
+        """ref -> its council and whole record as stored (for name checks on a few hits)."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(sorted(set(refs)), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT ref, council, body FROM decisions WHERE ref IN ({marks})", chunk
+            )
+            for ref, council, body in rows:
+                found[ref] = f"{council or ''}\n{body}"
+        return found
+
     def group_members(self, refs: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """ref -> every reference of its joint decision (itself alone when not joint)."""
         result: dict[str, tuple[str, ...]] = {}

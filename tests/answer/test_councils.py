@@ -1,0 +1,56 @@
+"""A question about one council is not answered from another council's decisions."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.assistant import Assistant
+from assistant.answer.councils import councils_named, unmatched_councils
+from tests.conftest import make_settings, scripted
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("What did the Ombudsman find against Kent County Council?", ["Kent"]),
+        ("has kent county council ever been told to pay?", ["Kent"]),
+        (
+            "the London Borough of Hackney and Central Bedfordshire",
+            ["Hackney", "Central Bedfordshire"],
+        ),
+        ("Did Stoke-on-Trent delay stage two?", ["Stoke-on-Trent"]),
+        ("Did Reading Borough Council delay?", ["Reading"]),
+        ("Reading the decisions, what does the Ombudsman expect?", []),
+        ("Did Bury Council apologise?", ["Bury"]),
+        ("Where should I bury this complaint?", []),
+        ("A council delayed stage two of my complaint", []),
+    ],
+)
+def test_councils_are_recognised_by_the_names_people_use(text: str, named: list[str]) -> None:
+    assert [c.name for c in councils_named(text)] == named
+
+
+def test_a_decision_that_names_the_council_anywhere_matches() -> None:
+    decisions = {"1": "London Borough of Redbridge\n...", "2": "\n{...the Council in Kent...}"}
+    assert unmatched_councils("What happened in Kent?", decisions) == ()
+    assert [c.name for c in unmatched_councils("What did Leeds do?", decisions)] == ["Leeds"]
+    assert unmatched_councils("What did the council do?", decisions) == ()
+
+
+def test_a_question_about_a_council_the_index_lacks_is_declined_without_the_model(
+    built_index,
+) -> None:
+    backend = scripted('{"claims": [{"key": "P1", "statement": "Unused."}]}')
+    assistant = Assistant(make_settings(built_index.dir), index=built_index, backend=backend)
+    answer = assistant.ask(
+        "What did the Ombudsman say when Kent County Council refused to escalate a "
+        "complaint to stage two?"
+    )
+    assert not answer.answered and not answer.citations
+    assert "none of the decisions found is about Kent" in answer.text
+    assert backend.model.sent == []  # no model was asked
+
+    fake = Assistant(make_settings(built_index.dir), index=built_index, llm="fake")
+    known = fake.ask("What did the Ombudsman say about Redbridge's stage two delay?")
+    assert known.answered
+    assert any(c.ref == "20 008 394" for c in known.citations)  # Redbridge's decision
