@@ -78,6 +78,11 @@ class RetrievalSettings(BaseModel):
         description="Score raise (a share) for paragraphs in the sections the question type "
         "points at: remedy questions -> agreed action / recommendations, and so on",
     )
+    split_questions: bool = Field(
+        default=False,
+        description="Search each part of a question that asks two things as well as the "
+        "whole, and interleave the results",
+    )
     min_keyword_overlap: float = Field(
         default=0.01,
         description="Below this share of the question's content words found in the best "

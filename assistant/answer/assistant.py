@@ -31,6 +31,7 @@ from assistant.llm import ChatBackend, make_chat_backend
 from assistant.parsing.common import council_place
 from assistant.prompts import DECLINE_PHRASE, DECLINED, Prompt, load_prompt
 from assistant.retrieval import HybridRetriever
+from assistant.retrieval.parts import search_in_parts
 from assistant.settings import LLMBackend, Settings
 from assistant.types import (
     Answer,
@@ -143,8 +144,17 @@ class Assistant:
         fault: bool = False,
     ) -> list[RetrievedParagraph]:
         """The paragraphs for a question, or with `fault` for a described fault."""
-        retriever = self.fault_retriever if fault else self.retriever
-        return retriever.search(check_question(question), filters, k)
+        question = check_question(question)
+        if fault:
+            return self.fault_retriever.search(question, filters, k)
+        return self._search(question, filters, k or self.settings.retrieval.k)
+
+    def _search(
+        self, question: str, filters: SearchFilters | None, k: int
+    ) -> list[RetrievedParagraph]:
+        if self.settings.retrieval.split_questions:
+            return search_in_parts(self.retriever.search, question, filters, k)
+        return self.retriever.search(question, filters, k)
 
     def answerable(self, question: str, hits: Sequence[RetrievedParagraph]) -> bool:
         """The relevance gate: is anything retrieved relevant enough to answer from, and
@@ -181,9 +191,7 @@ class Assistant:
     ) -> Iterator[AskEvent]:
         run = _Run(check_question(question), filters or SearchFilters())
         run.standalone = self.condense(run.question, history, run.timings)
-        run.hits = tuple(
-            self.retriever.search(run.standalone, run.filters, self.settings.retrieval.k)
-        )
+        run.hits = tuple(self._search(run.standalone, run.filters, self.settings.retrieval.k))
         run.timings["retrieval_s"] = (
             time.perf_counter() - run.started - run.timings.get("condense_s", 0)
         )

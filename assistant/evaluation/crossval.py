@@ -41,6 +41,7 @@ from assistant.evaluation.splits import RETRIEVAL_SPLITS, question_splits
 from assistant.evaluation.systems import SYSTEMS, as_item, make_systems
 from assistant.index import Index
 from assistant.retrieval import HybridRetriever
+from assistant.retrieval.parts import search_in_parts
 from assistant.settings import Settings
 
 # The first value of each setting is "off" (or the old default): it orders the grid so a
@@ -54,6 +55,7 @@ GRID: dict[str, tuple[Any, ...]] = {
     "boilerplate_weight": (0.35, 1.0),
 }
 ABLATION_EXTRA: dict[str, Any] = {
+    "split_questions": True,
     "sentence_weight": 1.0,
     "neighbour_weight": 0.3,
     "over_cap_weight": 0.0,
@@ -78,6 +80,7 @@ COMPONENTS = (
     Component("boilerplate scored down", "boilerplate_weight", 1.0),
     Component("soft per-decision cap (off: strict, filled)", "over_cap_weight", 0.0),
     Component("BM25 weight 1x in the fusion (off: 2x)", "keyword_weight", 2.0),
+    Component("questions asking two things searched part by part", "split_questions", False),
 )
 
 
@@ -338,7 +341,10 @@ def _ids_key(ids: Sequence[str] | None) -> tuple[str, ...] | None:
 
 def _pipeline_row(retriever: HybridRetriever, question: GoldQuestion, k: int) -> Row:
     query = _standalone(question)
-    hits = retriever.search(query, question.filters, k)
+    if retriever.settings.split_questions:
+        hits = search_in_parts(retriever.search, query, question.filters, k)
+    else:
+        hits = retriever.search(query, question.filters, k)
     return {
         "metrics": retrieval_metrics([as_item(h) for h in hits], question.expected, k),
         "overlap": keyword_overlap(query, hits) if hits else 0.0,
