@@ -15,4 +15,5 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 __version__ = "0.1.0"
-PARSER_VERSION = "2"  # 2: ordinal payees named ("the second family")
+# 2: ordinal payees named; 3: no control characters, size limits, a page address only as stated
+PARSER_VERSION = "3"

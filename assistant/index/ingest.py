@@ -25,6 +25,7 @@ from assistant.index.documents import embedding_text
 from assistant.index.keyword import KeywordIndex
 from assistant.index.store import content_hash, date_number, paragraph_id
 from assistant.parsing import iter_decision_files, read_path
+from assistant.parsing.limits import vet_decision
 from assistant.types import Decision, PaymentPurpose, RemedyKind
 
 log = logging.getLogger(__name__)
@@ -228,6 +229,11 @@ class Ingestor:
 
             def take(items: Iterable[Decision | ParseError]) -> None:
                 for item in items:
+                    if isinstance(item, Decision):  # imported ones never met a reader
+                        try:
+                            item = vet_decision(item)
+                        except ParseError as exc:
+                            item = exc
                     if isinstance(item, ParseError):
                         summary.skipped.append((item.source, item.reason))
                         log.warning("skipped %s", item)

@@ -1,6 +1,6 @@
 """Decision files and pages -> typed `Decision`s. Pure Python: knows nothing of embeddings."""
 
-from assistant.parsing.common import derive_url, normalise_ref
+from assistant.parsing.common import normalise_ref, search_url
 from assistant.parsing.read import (
     MAX_FILE_BYTES,
     SUPPORTED_SUFFIXES,
@@ -12,9 +12,9 @@ from assistant.parsing.read import (
 __all__ = [
     "MAX_FILE_BYTES",
     "SUPPORTED_SUFFIXES",
-    "derive_url",
     "iter_decision_files",
     "normalise_ref",
     "parse_string",
     "read_path",
+    "search_url",
 ]
