@@ -1,6 +1,6 @@
 """Decision files and pages -> typed `Decision`s. Pure Python: knows nothing of embeddings."""
 
-from assistant.parsing.common import normalise_ref, search_url
+from assistant.parsing.common import normalise_ref
 from assistant.parsing.read import (
     MAX_FILE_BYTES,
     SUPPORTED_SUFFIXES,
@@ -8,6 +8,7 @@ from assistant.parsing.read import (
     parse_string,
     read_path,
 )
+from assistant.parsing.urls import search_url
 
 __all__ = [
     "MAX_FILE_BYTES",

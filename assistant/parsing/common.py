@@ -15,9 +15,8 @@ from enum import StrEnum
 from assistant.errors import ParseError
 from assistant.parsing.limits import check_paragraph_sizes, printable
 from assistant.parsing.remedies import extract_remedies
+from assistant.parsing.urls import decision_url
 from assistant.types import Decision, Paragraph
-
-DECISIONS_URL = "https://www.lgo.org.uk/decisions"
 
 _REF_DIGITS = re.compile(r"^\s*(\d{2})[\s\-_/]*(\d{3})[\s\-_/]*(\d{3})\s*$")
 _REF_IN_TEXT = re.compile(r"\b(\d{2})[ \-]?(\d{3})[ \-]?(\d{3})\b")
@@ -34,25 +33,6 @@ def normalise_ref(raw: str) -> str:
 def find_ref(text: str) -> str | None:
     match = _REF_IN_TEXT.search(text)
     return " ".join(match.groups()) if match else None
-
-
-def search_url(ref: str) -> str:
-    """The site's search for a reference: where a decision whose page address is unknown is
-    found, without claiming that a page exists."""
-    return f"{DECISIONS_URL}?q={ref.replace(' ', '-')}"
-
-
-_STATED_URL = re.compile(r"^https?://[a-z0-9.-]+(?::\d+)?/[^\s?#@]*$", re.IGNORECASE)
-
-
-def stated_url(url: str | None, ref: str) -> str | None:
-    """A page address the source states for its decision, when it is a plain web address
-    ending in the decision's reference ('.../20-008-394'); None for anything else (another
-    page, a script, credentials in the address)."""
-    if not url or not _STATED_URL.match(url.strip()):
-        return None
-    url = url.strip()
-    return url if url.rstrip("/").rsplit("/", 1)[-1] == ref.replace(" ", "-") else None
 
 
 _DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%d/%m/%Y", "%d %b %y")
@@ -385,8 +365,7 @@ def assemble(
         Paragraph(number=i, section=d.section, subsection=d.subsection, text="\n".join(d.lines))
         for i, d in enumerate(drafts, start=1)
     )
-    # A page address only when the source states it: never one made up from the reference.
-    url = stated_url(header.url, header.ref) or search_url(header.ref)
+    url = decision_url(header.url, header.ref)
     return Decision(
         ref=header.ref,
         council=_field(header.council),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from assistant.errors import ParseError
+from assistant.parsing.urls import decision_url
 from assistant.types import Decision
 
 MAX_DECISION_BYTES = 5_000_000  # one decision's file: a text copy, a saved page, a record
@@ -50,7 +51,8 @@ def check_paragraph_sizes(source: str, texts: list[str]) -> None:
 
 def vet_decision(decision: Decision) -> Decision:
     """The decision if it is one a reader could have produced: paragraphs numbered 1..N
-    without gaps, within the size limits, no control characters in any text."""
+    without gaps, within the size limits, no control characters in any text, and a link
+    that is its stated page or the site's search for it (never another address)."""
     source = decision.source or decision.ref
     numbers = [p.number for p in decision.paragraphs]
     if not numbers:
@@ -71,4 +73,5 @@ def vet_decision(decision: Decision) -> Decision:
     ]
     if any(text and _UNPRINTABLE.search(text) for text in texts):
         raise ParseError(source, f"{decision.ref} holds control characters (e.g. NUL bytes)")
-    return decision
+    url = decision_url(decision.url, decision.ref)
+    return decision if url == decision.url else decision.model_copy(update={"url": url})
