@@ -30,6 +30,7 @@ from assistant.injection import flags, neutralise
 from assistant.llm import ChatBackend, make_chat_backend
 from assistant.parsing.common import council_place
 from assistant.parsing.limits import printable
+from assistant.privacy import keep_local
 from assistant.prompts import DECLINE_PHRASE, DECLINED, Prompt, load_prompt
 from assistant.retrieval import HybridRetriever
 from assistant.settings import LLMBackend, Settings
@@ -87,6 +88,7 @@ class Assistant:
         backend: ChatBackend | None = None,
         index: Index | None = None,
     ) -> None:
+        keep_local(settings.tracing)
         self.settings = settings
         self._llm_choice = llm
         self._backend = backend
