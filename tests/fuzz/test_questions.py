@@ -23,7 +23,7 @@ def app(built_index) -> Application:
     return application
 
 
-@settings(max_examples=examples(400))
+@settings(max_examples=examples(300))
 @given(
     question=gen.QUESTION,
     category=gen.FILTER_TEXT,

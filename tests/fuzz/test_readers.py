@@ -78,7 +78,7 @@ def test_json_lines(raw: str) -> None:
     well_formed(list(parse_string(raw, source="f.jsonl", suffix=".jsonl")), "f.jsonl")
 
 
-@settings(max_examples=examples(500))
+@settings(max_examples=examples(600))
 @given(
     st.one_of(
         st.binary(max_size=3_000),

@@ -16,9 +16,9 @@ from assistant.index.ingest import Ingestor
 from assistant.index.store import paragraph_id
 from assistant.parsing import parse_string
 from assistant.types import Decision
-from tests.conftest import make_settings
 from tests.fuzz import strategies as gen
 from tests.fuzz.profiles import examples
+from tests.hostile.planted import fresh_index
 
 SHAPES = {
     ".txt": gen.numbered_copy,
@@ -29,8 +29,8 @@ SHAPES = {
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
-    return Index(make_settings(tmp_path_factory.mktemp("round-trip")), create=True)
+def index(tmp_path_factory: pytest.TempPathFactory, built_index: Index) -> Index:
+    return fresh_index(tmp_path_factory.mktemp("round-trip"), built_index)
 
 
 @settings(max_examples=examples(12))

@@ -14,7 +14,8 @@ from assistant.index.ingest import Ingestor
 from assistant.parsing import parse_string, read_path
 from assistant.parsing.limits import MAX_DECISION_BYTES, MAX_PARAGRAPH_CHARS
 from assistant.types import Decision
-from tests.conftest import CORPUS, make_settings, run_cli
+from tests.conftest import CORPUS, run_cli
+from tests.hostile.planted import fresh_index
 
 HEAD = "Somewhere Council (21 000 001)\n\nThe complaint\n\n"
 
@@ -82,7 +83,9 @@ def test_control_characters_never_reach_the_text() -> None:
     assert decision.paragraphs[0].text == "- A b." and decision.council == "A Council"
 
 
-def test_hostile_files_are_skipped_and_the_good_ones_in_the_same_run_kept(tmp_path: Path) -> None:
+def test_hostile_files_are_skipped_and_the_good_ones_in_the_same_run_kept(
+    tmp_path: Path, built_index: Index
+) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     for name in ("23-017-039.txt", "24-017-708.txt"):
@@ -95,7 +98,7 @@ def test_hostile_files_are_skipped_and_the_good_ones_in_the_same_run_kept(tmp_pa
     (folder / "nul.txt").write_text(
         HEAD.replace("001", "004") + "  1. Mr X\x00 complains about the council.\n"
     )
-    index = Index(make_settings(tmp_path / "index"), create=True)
+    index = fresh_index(tmp_path / "index", built_index)
     summary = Ingestor(index).run([folder])
     assert summary.added == 3
     reasons = {Path(source).name: reason for source, reason in summary.skipped}
@@ -118,7 +121,9 @@ def test_hostile_files_are_skipped_and_the_good_ones_in_the_same_run_kept(tmp_pa
     assert "\\u0000" not in shown.stdout and "Mr X complains" in shown.stdout
 
 
-def test_an_imported_decision_is_checked_like_a_parsed_one(tmp_path: Path) -> None:
+def test_an_imported_decision_is_checked_like_a_parsed_one(
+    tmp_path: Path, built_index: Index
+) -> None:
     good = only(list(read_path(CORPUS / "decisions" / "24-017-708.txt")))
     assert isinstance(good, Decision)
     gaps = good.model_copy(update={"ref": "21 000 005", "paragraphs": good.paragraphs[1:]})
@@ -128,7 +133,7 @@ def test_an_imported_decision_is_checked_like_a_parsed_one(tmp_path: Path) -> No
             "paragraphs": (good.paragraphs[0].model_copy(update={"text": "a\x00b"}),),
         }
     )
-    index = Index(make_settings(tmp_path / "index"), create=True)
+    index = fresh_index(tmp_path / "index", built_index)
     summary = Ingestor(index).run([], decisions=[good, gaps, nul])
     assert summary.added == 1
     assert [reason for _, reason in summary.skipped] == [

@@ -19,8 +19,14 @@ from assistant.injection import FENCE, INSTRUCTION, MARKER, TEMPLATE, flags, neu
 from assistant.llm import ChatBackend
 from assistant.parsing import read_path
 from assistant.types import Decision
-from tests.conftest import CORPUS, make_settings, run_cli
-from tests.hostile.planted import INJECTION, PLANTED_REF, ObeyingChatModel, planted_corpus
+from tests.conftest import CORPUS, run_cli
+from tests.hostile.planted import (
+    INJECTION,
+    PLANTED_REF,
+    ObeyingChatModel,
+    fresh_index,
+    planted_corpus,
+)
 
 QUESTION = "What did the council pay for delay at stage two?"
 SCRIPT = (
@@ -30,9 +36,9 @@ SCRIPT = (
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory: pytest.TempPathFactory):
+def planted(tmp_path_factory: pytest.TempPathFactory, built_index: Index):
     root = tmp_path_factory.mktemp("planted")
-    index = Index(make_settings(root / "index"), create=True)
+    index = fresh_index(root / "index", built_index)
     summary = Ingestor(index).run([planted_corpus(root / "corpus")])
     return index, summary
 

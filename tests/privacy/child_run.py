@@ -30,7 +30,7 @@ def main(work: Path, corpus: Path, complaint: Path, gold: Path, port: int) -> No
     draft = app.draft(DraftRequest(complaint.read_text(encoding="utf-8"), stage=2))
     app.write_draft(draft, work / "draft.docx")
     app.write_draft(draft, work / "draft.md")
-    outcome = app.evaluate(gold, k=5, systems=["pipeline", "bm25"], record=work / "run.jsonl")
+    outcome = app.evaluate(gold, k=5, systems=["pipeline"], record=work / "run.jsonl")
     demo = serve(app, host="127.0.0.1", port=port, block=False)
     try:
         pages = [

@@ -77,7 +77,11 @@ def test_ingest_ask_draft_eval_and_serve_contact_nothing_but_this_machine(tmp_pa
         [
             sys.executable,
             str(HERE / "child_run.py"),
-            *(str(work), str(CORPUS), str(ROOT / "evals" / "complaints" / "refused-stage-two.txt")),
+            *(
+                str(work),
+                str(CORPUS / "decisions"),
+                str(ROOT / "evals" / "complaints" / "refused-stage-two.txt"),
+            ),
             *(str(gold), str(free_port())),
         ],
         env=env,
@@ -87,7 +91,7 @@ def test_ingest_ask_draft_eval_and_serve_contact_nothing_but_this_machine(tmp_pa
     )
     assert result.returncode == 0, result.stderr.decode()[-3000:]
     outcome = json.loads(result.stdout.decode().strip().splitlines()[-1])
-    assert outcome["decisions"] == 17 and outcome["answered"] and outcome["letter"]
+    assert outcome["decisions"] == 5 and outcome["answered"] and outcome["letter"]
     assert outcome["pages"] == [200, 200]
     attempts = [json.loads(line) for line in log.read_text().splitlines()]
     # The control connection shows the guard is on; it is the only attempt.
