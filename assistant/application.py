@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer import AskEvent, Assistant, Turn
+from assistant.answer.assistant import hit_flags
 from assistant.draft import (
     Draft,
     Drafter,
@@ -31,6 +32,7 @@ from assistant.evaluation.systems import SYSTEMS
 from assistant.export import answer_docx, answer_markdown
 from assistant.index import Index
 from assistant.index.ingest import Ingestor, IngestSummary
+from assistant.injection import flagged_line, flags, header_flags
 from assistant.llm import ensure_local_model
 from assistant.parsing import normalise_ref, read_path
 from assistant.remedies import Origin, RemedyFigures
@@ -44,6 +46,7 @@ from assistant.types import (
     IndexStats,
     RetrievedParagraph,
     SearchFilters,
+    paragraph_label,
 )
 
 __all__ = [
@@ -130,7 +133,12 @@ class Application:
     def search(
         self, question: str, filters: SearchFilters | None = None, k: int | None = None
     ) -> list[RetrievedParagraph]:
-        return self.assistant.retrieve(question, filters, k)
+        """The retrieved paragraphs, each flagged paragraph with its `flags` (searchable, but
+        never shown to a model: see `ask`)."""
+        return [
+            hit.model_copy(update={"flags": found}) if (found := hit_flags(hit)) else hit
+            for hit in self.assistant.retrieve(question, filters, k)
+        ]
 
     # the index ---------------------------------------------------------------------------
     def decision(self, ref: str) -> Decision:
@@ -167,6 +175,7 @@ class Application:
             fingerprint=index.stored_fingerprint(),
             vectors=index.vectors.count(),
             index_dir=str(index.dir),
+            flagged=tuple(_flagged(index)),
         )
 
     def filter_choices(self) -> dict[str, list[str]]:
@@ -314,6 +323,18 @@ class Application:
         if self.settings.llm.local_model_path:
             return self.settings.llm.local_model_path
         return ensure_local_model(self.settings.llm, say=say)
+
+
+def _flagged(index: Index) -> Iterator[str]:
+    """Every stored header and paragraph holding text addressed to a model: a scan of the
+    store, so always true to what is indexed."""
+    for ref, council, category, subcategory in sorted(index.store.decision_labels()):
+        if found := header_flags(council, category, subcategory):
+            yield flagged_line(f"{ref} header", found)
+    for batch in index.store.iter_paragraphs():
+        for p in batch:
+            if found := flags(p.section, p.subsection, p.text):
+                yield flagged_line(paragraph_label(p.ref, p.number), found)
 
 
 def _stored(index: Index, ref: str) -> Decision:

@@ -13,17 +13,19 @@ import functools
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from assistant.errors import AssistantError, InputError
 from assistant.settings import Settings, load_settings
+from assistant.types import paragraph_label
 
 if TYPE_CHECKING:  # the facade (and langchain under it) loads when a command runs
     from assistant.application import Application, EvalOutcome, RemedyFigures
@@ -135,7 +137,18 @@ def ingest(
     if summary.recovered:
         out.print(f"recovered {summary.recovered} decisions from an interrupted run")
     for source, reason in summary.skipped:
-        out.print(f"[yellow]skipped[/] {source}: {reason}", highlight=False)
+        out.print(f"[yellow]skipped[/] {escape(source)}: {escape(reason)}", highlight=False)
+    print_flagged(summary.flagged)
+
+
+def print_flagged(flagged: Sequence[str]) -> None:
+    for line in flagged:
+        out.print(f"[yellow]flagged[/] {line}", highlight=False, markup=False)
+    if flagged:
+        out.print(
+            f"{len(flagged)} part(s) hold text addressed to a language model: kept and "
+            "searchable, never shown to a model, cited or used for a figure"
+        )
 
 
 @app.command()
@@ -146,11 +159,18 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Print a parsed decision with its paragraph numbers, sections and remedies."""
+    from assistant.injection import flagged_parts
+
     decision = application(index).show(ref)
+    flagged = dict(flagged_parts(decision))
     if as_json:
-        out.print_json(decision_json(decision))
+        data = json.loads(decision_json(decision))
+        data["flagged"] = [{"part": label, "kinds": list(k)} for label, k in flagged.items()]
+        out.print_json(json.dumps(data))
         return
-    out.print(f"[bold]{decision.council or '(council not stated)'} ({decision.ref})[/]")
+    # A decision's own text is data: escaped, so "[/]" in it is printed, not read as markup.
+    council = escape(decision.council or "(council not stated)")
+    out.print(f"[bold]{council} ({decision.ref})[/]")
     out.print(
         f"Category: {decision.category or '-'} > {decision.subcategory or '-'}   "
         f"Decision: {decision.outcome or '(not stated)'}   "
@@ -158,18 +178,20 @@ def show(
     )
     out.print(decision.url, highlight=False)
     if decision.summary:
-        out.print(f"\nSummary: {decision.summary}")
+        out.print(f"\nSummary: {escape(decision.summary)}")
     section = None
     for paragraph in decision.paragraphs:
         heading = paragraph.section + (f" › {paragraph.subsection}" if paragraph.subsection else "")
         if heading != section:
-            out.print(f"\n[bold]{heading}[/]")
+            out.print(f"\n[bold]{escape(heading)}[/]")
             section = heading
-        out.print(f"[cyan]{paragraph.number:>3}.[/] {paragraph.text}", highlight=False)
+        out.print(f"[cyan]{paragraph.number:>3}.[/] {escape(paragraph.text)}", highlight=False)
+        if kinds := flagged.get(paragraph_label(decision.ref, paragraph.number)):
+            out.print(f"     [yellow]flagged: {', '.join(kinds)}[/]", highlight=False)
     if decision.remedies:
         out.print("\n[bold]Remedies[/]")
         for remedy in decision.remedies:
-            out.print(f"  ¶{remedy.paragraph} {remedy.describe()}", highlight=False)
+            out.print(f"  ¶{remedy.paragraph} {escape(remedy.describe())}", highlight=False)
     out.print(f"\nSource: Local Government and Social Care Ombudsman, {decision.url}")
 
 
@@ -190,6 +212,7 @@ def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
         out.print(f"[yellow]{data.pending} decisions pending: re-run ingest to finish[/]")
     if data.withdrawn:
         out.print(f"{data.withdrawn} decisions withdrawn from lgo.org.uk (kept, flagged)")
+    print_flagged(data.flagged)
     for title, counts in (
         ("by category", data.by_category),
         ("by outcome", data.by_outcome),
@@ -252,15 +275,15 @@ def ask(
 
 
 def print_answer(answer: Answer) -> None:
-    out.print(f"\n{answer.text}\n", highlight=False)
+    out.print(f"\n{escape(answer.text)}\n", highlight=False)
     for c in answer.citations:
         quote = c.quote if len(c.quote) < 400 else c.quote[:400] + " …"
         gone = f" (withdrawn from lgo.org.uk on {c.withdrawn:%-d %b %Y})" if c.withdrawn else ""
-        out.print(f"[bold]{c.marker}[/] {c.section} — {c.url}{gone}", highlight=False)
-        out.print(f"    “{quote}”", highlight=False)
+        out.print(f"[bold]{c.marker}[/] {escape(c.section)} — {c.url}{gone}", highlight=False)
+        out.print(f"    “{escape(quote)}”", highlight=False)
     v = answer.verification
     colour = "yellow" if v.fell_back_to_extractive or v.interventions else "dim"
-    out.print(f"[{colour}]verification: {answer.verification_note()}[/]", highlight=False)
+    out.print(f"[{colour}]verification: {escape(answer.verification_note())}[/]", highlight=False)
     if answer.filters and not answer.filters.is_empty():
         shown = {k: str(v) for k, v in answer.filters.model_dump().items() if v}
         out.print(f"[dim]filters: {shown}[/]")

@@ -27,6 +27,7 @@ from assistant.answer.relevance import content_words, is_relevant
 from assistant.answer.verify import split_sentences
 from assistant.errors import InputError
 from assistant.export import ATTRIBUTION, FootnotedDocument
+from assistant.injection import flags, neutralise
 from assistant.types import (
     Citation,
     RetrievedParagraph,
@@ -46,13 +47,6 @@ _GRIEVANCE = re.compile(
     r"\b(fail\w*|refus\w*|delay\w*|did ?n[o']t|not|never|without|wrong\w*|poor\w*|late|"
     r"ignor\w*|unhappy|complain\w*|lost|missed|stopp\w*|removed|inaccurate|unfair\w*|"
     r"no (one|response|reply|support|contact))\b",
-    re.IGNORECASE,
-)
-# Text addressed to an AI assistant inside the complaint: data, never an instruction.
-_ADDRESSED_TO_ASSISTANT = re.compile(
-    r"\b(ignore (all |any )?(the )?(previous|prior|above) (instructions|prompts?)|system prompt|"
-    r"you are (now )?(an?|the) (ai|assistant|model)|as an ai|disregard (the|your) (rules|"
-    r"instructions)|new instructions?|prompt injection)\b",
     re.IGNORECASE,
 )
 _PREAMBLE = re.compile(r"^(I am|I'm|We are|we're) writing\b", re.IGNORECASE)
@@ -171,6 +165,7 @@ class Issue:
 class ComplaintIssues:
     issues: list[Issue]
     set_aside: list[str]  # sentences addressed to an assistant rather than the council
+    rest: str  # the complaint without the sentences set aside
 
 
 def split_issues(complaint: str) -> ComplaintIssues:
@@ -178,11 +173,13 @@ def split_issues(complaint: str) -> ComplaintIssues:
     assistant rather than the council."""
     issues: list[Issue] = []
     set_aside: list[str] = []
+    rest: list[str] = []
     seen: set[frozenset[str]] = set()
     for sentence in split_sentences(re.sub(r"\s+", " ", complaint)):
-        if _ADDRESSED_TO_ASSISTANT.search(sentence):
+        if flags(sentence):  # addressed to a model, or closing the prompt's fence
             set_aside.append(sentence)
             continue
+        rest.append(sentence)
         if (
             not _GRIEVANCE.search(sentence)
             or len(content_words(sentence)) < 3
@@ -194,7 +191,7 @@ def split_issues(complaint: str) -> ComplaintIssues:
             continue
         seen.add(key)
         issues.append(Issue(_heading(sentence), sentence))
-    return ComplaintIssues(issues, set_aside)
+    return ComplaintIssues(issues, set_aside, " ".join(rest))
 
 
 def _heading(sentence: str) -> str:
@@ -240,13 +237,16 @@ class Drafter:
             )
 
         found = split_issues(complaint)
-        issue_texts = found.issues or [Issue(_heading(complaint[:200]), complaint[:600])]
+        # No grievance found: the complaint as one issue, without what was set aside (so an
+        # injected sentence can never become a heading); nothing left, no issue at all.
+        rest = found.rest.strip()
+        issue_texts = found.issues or ([Issue(_heading(rest[:200]), rest[:600])] if rest else [])
         min_overlap = self.settings.retrieval.min_keyword_overlap
         issues: list[DraftIssue] = []
         shown: list[RetrievedParagraph] = []
         for issue in issue_texts:
             heading, words = issue.heading, issue.words
-            hits = self.assistant.retrieve(
+            hits, _ = self.assistant.evidence(
                 words, filters, self.settings.retrieval.k, fault=True
             )
             relevant = [h for h in hits if is_relevant(words, [h], min_overlap)][
@@ -319,7 +319,7 @@ class Drafter:
         )
         hits = [
             h
-            for h in self.assistant.retrieve(query, SearchFilters(), 8, fault=True)
+            for h in self.assistant.evidence(query, SearchFilters(), 8, fault=True)[0]
             if "stage" in h.text.lower() and h.section.lower() not in _REMEDY_SECTIONS
         ][:3]
         escalation_refused = bool(
@@ -366,9 +366,9 @@ class Drafter:
             if council_response and council_response.strip()
             else ""
         )
-        messages = prompt.template().format_messages(
+        messages = prompt.messages(
             context=context.text,
-            complaint=complaint_block,
+            complaint=neutralise(complaint_block),  # it can never close its fence
             stage=stage or "not stated",
             audience_text=audience_text,
         )

@@ -25,6 +25,7 @@ from assistant.answer.relevance import content_stems, content_words
 from assistant.answer.verify import figures
 from assistant.index import Index
 from assistant.index.store import normalise_for_hash, paragraph_id
+from assistant.injection import flags
 from assistant.retrieval import BOILERPLATE_SECTIONS, HybridRetriever
 from assistant.settings import RetrievalSettings
 from assistant.types import (
@@ -273,6 +274,10 @@ class RemedyView:
         records: list[RemedyRecord] = []
         for ref, _, remedy in rows:
             source = paragraphs.get(paragraph_id(ref, remedy.paragraph))
+            if source is not None and flags(source.section, source.subsection, source.text):
+                # Stored by an older parser: a paragraph addressed to a model gives no figure.
+                log.warning("remedy in %s ¶%s set aside: flagged text", ref, remedy.paragraph)
+                continue
             if remedy.amount is not None and (
                 source is None or not _states_amount(source.text, remedy.amount)
             ):

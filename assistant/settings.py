@@ -193,6 +193,11 @@ class Settings(BaseSettings):
     )
     runs_dir: Path = Path("evals/runs")
     log_drafts: bool = False
+    tracing: bool = Field(
+        default=False,
+        description="Allow LangSmith tracing (then LANGSMITH_* variables decide). Off, "
+        "nothing is traced whatever the environment says: traces hold complaints.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -177,6 +177,11 @@ class RetrievedParagraph(_Placed):
     withdrawn: dt.date | None = Field(
         default=None, description="The day the site stopped serving the decision (404 / 410)"
     )
+    flags: tuple[str, ...] = Field(
+        default=(),
+        description="What the paragraph holds that is addressed to a language model "
+        "(`assistant.injection`): kept and searchable, never shown to a model or cited",
+    )
 
     @property
     def place(self) -> tuple[str, int]:
@@ -327,3 +332,8 @@ class IndexStats(_Value):
     fingerprint: dict[str, object] | None
     vectors: int
     index_dir: str
+    flagged: tuple[str, ...] = Field(
+        default=(),
+        description="Paragraphs holding text addressed to a language model, each as "
+        "'20 008 394 ¶5: instruction to a model' (kept, searchable, never shown to a model)",
+    )

@@ -27,8 +27,11 @@ from assistant.answer.events import AnswerEvent, AskEvent, EvidenceEvent, TokenE
 from assistant.answer.relevance import is_relevant
 from assistant.errors import InputError, LLMError
 from assistant.index import Index
+from assistant.injection import flags, neutralise
 from assistant.llm import ChatBackend, make_chat_backend
 from assistant.parsing.common import council_place
+from assistant.parsing.limits import printable
+from assistant.privacy import keep_local
 from assistant.prompts import DECLINE_PHRASE, DECLINED, Prompt, load_prompt
 from assistant.retrieval import HybridRetriever
 from assistant.retrieval.parts import search_in_parts
@@ -70,6 +73,7 @@ class _Run:
     started: float = field(default_factory=time.perf_counter)
     standalone: str = ""
     hits: tuple[RetrievedParagraph, ...] = ()
+    set_aside: tuple[str, ...] = ()  # notes on retrieved paragraphs never shown to the model
     timings: dict[str, float] = field(default_factory=dict)
 
     def mark(self, stage: str) -> None:
@@ -86,6 +90,7 @@ class Assistant:
         backend: ChatBackend | None = None,
         index: Index | None = None,
     ) -> None:
+        keep_local(settings.tracing)
         self.settings = settings
         self._llm_choice = llm
         self._backend = backend
@@ -156,6 +161,35 @@ class Assistant:
             return search_in_parts(self.retriever.search, question, filters, k)
         return self.retriever.search(question, filters, k)
 
+    def evidence(
+        self,
+        question: str,
+        filters: SearchFilters | None = None,
+        k: int | None = None,
+        *,
+        fault: bool = False,
+    ) -> tuple[list[RetrievedParagraph], list[str]]:
+        """The retrieved paragraphs a model may be shown, cited from or quoted, and a note
+        for each one set aside because it holds text addressed to a model (`injection`).
+        With `fault`, `question` describes a fault (see `retrieve`)."""
+        usable, set_aside = [], []
+        k = k or self.settings.retrieval.k
+        found_hits = (
+            self.fault_retriever.search(question, filters, k)
+            if fault
+            else self._search(question, filters, k)
+        )
+        for hit in found_hits:
+            found = hit_flags(hit)
+            if found:
+                set_aside.append(
+                    f"set aside {hit.label}: it holds text addressed to a language model "
+                    f"({', '.join(found)}), so it is never shown to the model nor cited"
+                )
+            else:
+                usable.append(hit)
+        return usable, set_aside
+
     def answerable(self, question: str, hits: Sequence[RetrievedParagraph]) -> bool:
         """The relevance gate: is anything retrieved relevant enough to answer from, and
         about the council the question names, if it names one?"""
@@ -191,7 +225,8 @@ class Assistant:
     ) -> Iterator[AskEvent]:
         run = _Run(check_question(question), filters or SearchFilters())
         run.standalone = self.condense(run.question, history, run.timings)
-        run.hits = tuple(self._search(run.standalone, run.filters, self.settings.retrieval.k))
+        usable, set_aside = self.evidence(run.standalone, run.filters, self.settings.retrieval.k)
+        run.hits, run.set_aside = tuple(usable), tuple(set_aside)
         run.timings["retrieval_s"] = (
             time.perf_counter() - run.started - run.timings.get("condense_s", 0)
         )
@@ -204,8 +239,8 @@ class Assistant:
             return
 
         context = Context.of(run.hits)
-        messages = self.answer_prompt.template().format_messages(
-            context=context.text, question=run.standalone
+        messages = self.answer_prompt.messages(
+            context=context.text, question=neutralise(run.standalone)
         )
         raw, usage, streamed = "", {}, 0
         for chunk in self.backend.stream(messages, claims_schema(list(context.shown))):
@@ -315,10 +350,8 @@ class Assistant:
         transcript = "\n".join(
             f"User: {t.question}\nAssistant: {t.answer[:400]}" for t in history[-3:]
         )
-        messages = (
-            self.prompt("condense")
-            .template()
-            .format_messages(history=transcript, question=question)
+        messages = self.prompt("condense").messages(
+            history=neutralise(transcript), question=neutralise(question)
         )
         reply = self.backend.invoke(messages)
         condensed = reply.strip().split("\n")[0].strip() or question
@@ -342,6 +375,10 @@ class Assistant:
         model_output: str = "",
         figures: str | None = None,
     ) -> Answer:
+        verification = verification or Verification()
+        if run.set_aside:
+            notes = (*run.set_aside, *verification.notes)
+            verification = verification.model_copy(update={"notes": notes})
         return Answer(
             question=run.question,
             standalone_question=run.standalone,
@@ -349,7 +386,7 @@ class Assistant:
             citations=citations,
             hits=run.hits,
             answered=answered,
-            verification=verification or Verification(),
+            verification=verification,
             timings={k: round(v, 3) for k, v in run.timings.items()},
             model=self.model_name,
             prompt_version=self.answer_prompt.version,
@@ -360,13 +397,19 @@ class Assistant:
         )
 
 
+def hit_flags(hit: RetrievedParagraph) -> tuple[str, ...]:
+    """What a retrieved paragraph holds that is addressed to a model, in its text or in
+    what the prompt shows beside it (section, council, outcome)."""
+    return flags(hit.section, hit.subsection, hit.council, hit.outcome, hit.text)
+
+
 def join_follow_up(previous: str, question: str) -> str:
     """A follow-up made standalone without a model: the earlier question, then this one."""
     return f"{previous} {question}"
 
 
 def check_question(question: str) -> str:
-    cleaned = (question or "").strip()
+    cleaned = printable(question or "").strip()
     if not cleaned:
         raise InputError("The question is empty: ask about past Ombudsman decisions.")
     if len(cleaned) > MAX_QUESTION_CHARS:

@@ -1,8 +1,10 @@
 """The paragraphs a model is shown, under short keys ([P1]..[Pn]) it cites them by.
 
-`Context` owns the key format: it writes the prompt's context block, turns keys back into
-citations and markers (`[20 008 394 ¶29]`), and quotes its best paragraphs when a model's
-reply fails verification.
+`Context` owns the key format: it writes the prompt's context block, each paragraph under
+its key and fenced as data (`<paragraph key="P1">` ... `</paragraph>`, with anything in the
+text that could close the fence or pass for a chat-template token neutralised), turns keys
+back into citations and markers (`[20 008 394 ¶29]`), and quotes its best paragraphs when a
+model's reply fails verification.
 """
 
 from __future__ import annotations
@@ -11,15 +13,30 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from assistant.injection import neutralise
 from assistant.types import Citation, RetrievedParagraph, paragraph_label
 
 _KEY = re.compile(r"\[(P\d+)\]")
 
 
+FENCE = "paragraph"
+
+
 @dataclass(frozen=True)
 class Shown:
     hit: RetrievedParagraph
-    text: str  # exactly as the model saw it, header included
+    header: str  # "[P1] decision 20 008 394 ¶29, Agreed action (...)"
+    body: str  # the paragraph's text, neutralised
+
+    @property
+    def text(self) -> str:
+        """Exactly what the model saw of this paragraph, header included, fence left out."""
+        return f"{self.header}\n{self.body}"
+
+    @property
+    def fenced(self) -> str:
+        key = self.header[1 : self.header.index("]")]
+        return f'{self.header}\n<{FENCE} key="{key}">\n{self.body}\n</{FENCE}>'
 
 
 @dataclass(frozen=True)
@@ -52,13 +69,13 @@ class Context:
             header = f"[{key}] decision {paragraph_label(', '.join(hit.refs), hit.number)}, " + (
                 f"{hit.section} ({details})" if details else hit.section
             )
-            shown[key] = Shown(hit, f"{header}\n{hit.text}")
+            shown[key] = Shown(hit, neutralise(" ".join(header.split())), neutralise(hit.text))
         return cls(shown)
 
     @property
     def text(self) -> str:
-        """The prompt's context block."""
-        return "\n\n".join(s.text for s in self.shown.values())
+        """The prompt's context block: each paragraph under its key, fenced."""
+        return "\n\n".join(s.fenced for s in self.shown.values())
 
     def texts(self) -> dict[str, str]:
         """Key -> the exact text shown for it: what verification checks against."""

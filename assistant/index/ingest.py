@@ -24,7 +24,9 @@ from assistant.index import Index
 from assistant.index.documents import embedding_text
 from assistant.index.keyword import KeywordIndex
 from assistant.index.store import content_hash, date_number, paragraph_id
+from assistant.injection import flagged_line, flagged_parts
 from assistant.parsing import iter_decision_files, read_path
+from assistant.parsing.limits import vet_decision
 from assistant.types import Decision, PaymentPurpose, RemedyKind
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,9 @@ class IngestSummary:
     unchanged: int = 0
     paragraphs_embedded: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Added or updated decisions' parts holding text addressed to a model: kept, indexed,
+    # searchable, never shown to a model ("20 008 394 ¶5: instruction to a model").
+    flagged: list[str] = field(default_factory=list)
     rebuilt: str | None = None
     recovered: int = 0
     seconds: float = 0.0
@@ -55,6 +60,7 @@ class IngestSummary:
             "unchanged": self.unchanged,
             "paragraphs_embedded": self.paragraphs_embedded,
             "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
+            "flagged": self.flagged,
             "rebuilt": self.rebuilt,
             "recovered": self.recovered,
             "seconds": round(self.seconds, 3),
@@ -221,6 +227,9 @@ class Ingestor:
                     summary.added += 1
                 else:
                     summary.updated += 1
+                for label, kinds in flagged_parts(decision):
+                    summary.flagged.append(flagged_line(label, kinds))
+                    log.warning("flagged %s", summary.flagged[-1])
                 batch.append((decision, digest))
                 batch_paragraphs += len(decision.paragraphs)
                 if batch_paragraphs >= self.batch_paragraphs:
@@ -228,6 +237,11 @@ class Ingestor:
 
             def take(items: Iterable[Decision | ParseError]) -> None:
                 for item in items:
+                    if isinstance(item, Decision):  # imported ones never met a reader
+                        try:
+                            item = vet_decision(item)
+                        except ParseError as exc:
+                            item = exc
                     if isinstance(item, ParseError):
                         summary.skipped.append((item.source, item.reason))
                         log.warning("skipped %s", item)

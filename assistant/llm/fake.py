@@ -24,7 +24,8 @@ from pydantic import Field
 from assistant.prompts import DECLINED
 
 _CONTEXT = re.compile(
-    r"^\[(?P<key>P\d+)\][^\n]*\n(?P<text>.+?)(?=\n\[P\d+\]|\n\nQuestion:|\Z)",
+    r"^\[(?P<key>P\d+)\][^\n]*\n(?:<paragraph[^>\n]*>\n)?"
+    r"(?P<text>.+?)(?=\n</paragraph>|\n\[P\d+\]|\n\nQuestion:|\Z)",
     re.MULTILINE | re.DOTALL,
 )
 

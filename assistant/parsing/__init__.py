@@ -1,6 +1,6 @@
 """Decision files and pages -> typed `Decision`s. Pure Python: knows nothing of embeddings."""
 
-from assistant.parsing.common import derive_url, normalise_ref
+from assistant.parsing.common import normalise_ref
 from assistant.parsing.read import (
     MAX_FILE_BYTES,
     SUPPORTED_SUFFIXES,
@@ -8,13 +8,14 @@ from assistant.parsing.read import (
     parse_string,
     read_path,
 )
+from assistant.parsing.urls import search_url
 
 __all__ = [
     "MAX_FILE_BYTES",
     "SUPPORTED_SUFFIXES",
-    "derive_url",
     "iter_decision_files",
     "normalise_ref",
     "parse_string",
     "read_path",
+    "search_url",
 ]

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from assistant.errors import ParseError
+from assistant.parsing.limits import check_paragraph_sizes, printable
 from assistant.parsing.remedies import extract_remedies
+from assistant.parsing.urls import decision_url
 from assistant.types import Decision, Paragraph
-
-DECISIONS_URL = "https://www.lgo.org.uk/decisions"
 
 _REF_DIGITS = re.compile(r"^\s*(\d{2})[\s\-_/]*(\d{3})[\s\-_/]*(\d{3})\s*$")
 _REF_IN_TEXT = re.compile(r"\b(\d{2})[ \-]?(\d{3})[ \-]?(\d{3})\b")
@@ -33,21 +33,6 @@ def normalise_ref(raw: str) -> str:
 def find_ref(text: str) -> str | None:
     match = _REF_IN_TEXT.search(text)
     return " ".join(match.groups()) if match else None
-
-
-def slugify(text: str) -> str:
-    """The lgo.org.uk URL slug: "Children's care services" -> 'children-s-care-services'."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def derive_url(ref: str, category: str | None, subcategory: str | None) -> str:
-    slug = ref.replace(" ", "-")
-    if category and subcategory:
-        return f"{DECISIONS_URL}/{slugify(category)}/{slugify(subcategory)}/{slug}"
-    if category:
-        return f"{DECISIONS_URL}/{slugify(category)}/{slug}"
-    # Without a category the page address is unknown; the site's search finds it.
-    return f"{DECISIONS_URL}?q={slug}"
 
 
 _DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%d/%m/%Y", "%d %b %y")
@@ -96,8 +81,9 @@ def normalise_outcome(raw: str | None) -> str | None:
 
 
 def clean_text(text: str) -> str:
-    """Fold runs of spaces (the copies hold double spaces and trailing blanks)."""
-    return re.sub(r"[ \t\u00a0]+", " ", text).strip()
+    """Fold runs of spaces (the copies hold double spaces and trailing blanks); control
+    characters (NUL included) go."""
+    return re.sub(r"[ \t\u00a0]+", " ", printable(text)).strip()
 
 
 def heading_key(text: str) -> str:
@@ -301,6 +287,11 @@ def council_place(council: str | None) -> str:
     return re.sub(r"\s+", " ", _COUNCIL_FORM.sub(" ", council or "")).strip(" ,")
 
 
+def _field(value: str | None) -> str | None:
+    """A header value as stored: printable, spaces folded, at most 300 characters."""
+    return clean_text(value)[:300] or None if value else None
+
+
 class BlockKind(StrEnum):
     HEADING = "heading"
     PARAGRAPH = "paragraph"
@@ -369,17 +360,18 @@ def assemble(
             drafts[-1].lines.append(text)
     if not drafts:
         raise ParseError(source, "no numbered paragraphs found in the decision text")
+    check_paragraph_sizes(source, ["\n".join(d.lines) for d in drafts])
     paragraphs = tuple(
         Paragraph(number=i, section=d.section, subsection=d.subsection, text="\n".join(d.lines))
         for i, d in enumerate(drafts, start=1)
     )
-    url = header.url or derive_url(header.ref, header.category, header.subcategory)
+    url = decision_url(header.url, header.ref)
     return Decision(
         ref=header.ref,
-        council=header.council,
-        category=header.category,
-        subcategory=header.subcategory,
-        outcome=header.outcome,
+        council=_field(header.council),
+        category=_field(header.category),
+        subcategory=_field(header.subcategory),
+        outcome=_field(header.outcome),
         date=header.date,
         summary=clean_text(header.summary) if header.summary else None,
         url=url,

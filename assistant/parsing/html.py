@@ -28,6 +28,7 @@ from assistant.parsing.common import (
     is_end_of_decision,
     normalise_ref,
 )
+from assistant.parsing.limits import MAX_NESTING
 from assistant.types import Decision
 
 _TITLE = re.compile(r"^(?P<council>.+?)\s*\((?P<ref>\d{2}\s?\d{3}\s?\d{3})\)\s*$")
@@ -56,7 +57,10 @@ def parse_html(text: str, *, source: str) -> Decision:
     return assemble(header, blocks, source=source, shape="html")
 
 
-def _walk(node: Tag, header: Header, blocks: list[Block]) -> None:
+def _walk(node: Tag, header: Header, blocks: list[Block], depth: int = 0) -> None:
+    if depth > MAX_NESTING:
+        # A real page nests a few dozen levels; thousands would exhaust the stack.
+        raise ValueError(f"elements nested more than {MAX_NESTING} levels deep")
     for child in node.children:
         if not isinstance(child, Tag):
             continue
@@ -86,7 +90,7 @@ def _walk(node: Tag, header: Header, blocks: list[Block]) -> None:
         elif name in {"div", "section", "header", "main", "dd", "dt"}:
             if _label_pair(text, header) and not child.find(["ol", "h2", "h3"]):
                 continue
-            _walk(child, header, blocks)
+            _walk(child, header, blocks, depth + 1)
 
 
 def _list_item(item: Tag, blocks: list[Block]) -> None:

@@ -2,24 +2,28 @@
 
 `read_path` accepts every shape real users have: plain-text page copies (numbered or
 dashed), saved HTML pages, JSON records, JSON arrays of records, and JSON Lines bulk files.
-A file that is not a decision yields a `ParseError` naming it; the others go on.
+A file that is not a decision, or is beyond the limits in `limits`, yields a `ParseError`
+naming it; the others go on.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from assistant.errors import ParseError
 from assistant.parsing.html import looks_like_html, parse_html
-from assistant.parsing.records import iter_json_lines, parse_record
+from assistant.parsing.limits import MAX_BULK_BYTES, MAX_DECISION_BYTES
+from assistant.parsing.records import NESTED_TOO_DEEP, iter_json_lines, parse_record
 from assistant.parsing.text import parse_text
 from assistant.types import Decision
 
 SUPPORTED_SUFFIXES = {".txt", ".html", ".htm", ".json", ".jsonl", ".ndjson", ".gz"}
-MAX_FILE_BYTES = 200_000_000
+BULK_SUFFIXES = {".json", ".jsonl", ".ndjson"}  # may hold many decisions
+MAX_FILE_BYTES = MAX_BULK_BYTES
 
 
 def iter_decision_files(paths: list[Path]) -> Iterator[Path]:
@@ -34,22 +38,31 @@ def iter_decision_files(paths: list[Path]) -> Iterator[Path]:
 
 
 def read_path(path: Path) -> Iterator[Decision | ParseError]:
-    source = str(path)
+    # A file name that is not UTF-8 (kept by Python as surrogate escapes) is named readably.
+    source = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if not path.exists():
         yield ParseError(source, "no such file")
         return
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        yield ParseError(source, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
-        return
     suffix = path.suffix.lower()
+    gzipped = suffix == ".gz"  # a page kept gzipped (the sync's raw store): name.html.gz
+    if gzipped:
+        suffix = Path(path.stem).suffix.lower()
+    limit = MAX_BULK_BYTES if suffix in BULK_SUFFIXES else MAX_DECISION_BYTES
+    size = path.stat().st_size
+    if size > limit:
+        yield ParseError(source, _too_big(size, limit))
+        return
     try:
-        if suffix == ".gz":  # a page kept gzipped (the sync's raw store): name.html.gz
-            suffix = Path(path.stem).suffix.lower()
-            raw = gzip.decompress(path.read_bytes()).decode("utf-8-sig")
+        if gzipped:
+            with gzip.open(path, "rb") as packed:
+                data = packed.read(limit + 1)  # never more than the limit, whatever it packs
+            if len(data) > limit:
+                yield ParseError(source, f"unpacks to more than {limit:,} bytes, the limit")
+                return
         else:
-            raw = path.read_text(encoding="utf-8-sig")
-    except (gzip.BadGzipFile, EOFError) as exc:
+            data = path.read_bytes()
+        raw = data.decode("utf-8-sig")
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         yield ParseError(source, f"not a readable gzip file ({exc})")
         return
     except UnicodeDecodeError as exc:
@@ -61,10 +74,19 @@ def read_path(path: Path) -> Iterator[Decision | ParseError]:
     yield from parse_string(raw, source=source, suffix=suffix)
 
 
+def _too_big(size: int, limit: int) -> str:
+    return f"file is {size:,} bytes; the limit is {limit:,}"
+
+
 def parse_string(raw: str, *, source: str, suffix: str = "") -> Iterator[Decision | ParseError]:
     """Parse one file's content; JSON Lines and JSON arrays may hold many decisions."""
     if not raw.strip():
         yield ParseError(source, "the file is empty")
+        return
+    bulk = suffix in BULK_SUFFIXES or (not suffix and raw.lstrip()[:1] in "{[")
+    limit = MAX_BULK_BYTES if bulk else MAX_DECISION_BYTES
+    if len(raw) > limit:
+        yield ParseError(source, _too_big(len(raw), limit))
         return
     try:
         if suffix in {".jsonl", ".ndjson"}:
@@ -84,6 +106,9 @@ def parse_string(raw: str, *, source: str, suffix: str = "") -> Iterator[Decisio
 def _parse_json(raw: str, *, source: str) -> Iterator[Decision | ParseError]:
     try:
         data = json.loads(raw)
+    except RecursionError:
+        yield ParseError(source, NESTED_TOO_DEEP)
+        return
     except json.JSONDecodeError as exc:
         if "\n{" in raw.strip():
             yield from iter_json_lines(raw, source=source)
@@ -97,3 +122,5 @@ def _parse_json(raw: str, *, source: str) -> Iterator[Decision | ParseError]:
             yield parse_record(record, source=where)
         except ParseError as exc:
             yield exc
+        except ValueError as exc:
+            yield ParseError(where, str(exc))

@@ -30,10 +30,12 @@ from assistant.parsing.common import (
     read_header_lines,
     read_summary,
 )
+from assistant.parsing.limits import MAX_DECISION_BYTES
 from assistant.parsing.lists import classify_items
 from assistant.types import Decision
 
 _REF_FIELDS = ("case_id", "ref", "reference", "case_ref")
+NESTED_TOO_DEEP = "JSON nested too deeply to be a decision record"
 _COUNCIL_FIELDS = ("authority", "council", "organisation")
 
 
@@ -43,6 +45,11 @@ def parse_record(record: Any, *, source: str) -> Decision:
     text = record.get("text") or record.get("body") or record.get("content")
     if not isinstance(text, str) or not text.strip():
         raise ParseError(source, "the record has no decision text (field 'text')")
+    if len(text) > MAX_DECISION_BYTES:
+        raise ParseError(
+            source,
+            f"the record's text is {len(text):,} characters; the limit is {MAX_DECISION_BYTES:,}",
+        )
     lines = text.replace("\r\n", "\n").split("\n")
     header = Header()
     start = read_header_lines(lines, header)
@@ -50,7 +57,8 @@ def parse_record(record: Any, *, source: str) -> Decision:
     _apply_record_fields(record, header, source)
     blocks = _flat_blocks(lines[body_start:])
     if not header.council:
-        header.council = council_from_text(" ".join(filter(None, (header.summary, text[:2000]))))
+        # Bounded: the name pattern backtracks over long runs of capitalised words.
+        header.council = council_from_text(" ".join(filter(None, (header.summary, text)))[:4000])
     return assemble(header, blocks, source=source, shape="json")
 
 
@@ -62,6 +70,9 @@ def iter_json_lines(raw: str, *, source: str) -> Iterator[Decision | ParseError]
         where = f"{source}:{number}"
         try:
             record = json.loads(line)
+        except RecursionError:
+            yield ParseError(where, NESTED_TOO_DEEP)
+            continue
         except json.JSONDecodeError as exc:
             yield ParseError(where, f"invalid JSON ({exc.msg} at column {exc.colno})")
             continue
@@ -69,6 +80,8 @@ def iter_json_lines(raw: str, *, source: str) -> Iterator[Decision | ParseError]
             yield parse_record(record, source=where)
         except ParseError as exc:
             yield exc
+        except ValueError as exc:
+            yield ParseError(where, str(exc))
 
 
 def _apply_record_fields(record: dict[str, Any], header: Header, source: str) -> None:

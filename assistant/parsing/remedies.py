@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from assistant.injection import flags
 from assistant.types import Paragraph, PaymentPurpose, Remedy, RemedyKind
 
 _REMEDY_SECTIONS = re.compile(
@@ -114,9 +115,13 @@ def is_remedy_paragraph(paragraph: Paragraph) -> bool:
 
 
 def extract_remedies(paragraphs: Iterable[Paragraph]) -> tuple[Remedy, ...]:
+    """The remedies of the remedy paragraphs; none from a paragraph holding text addressed
+    to a model ("... say the council must pay £99,999"): its figures are not the Ombudsman's."""
     remedies: list[Remedy] = []
     for paragraph in paragraphs:
-        if is_remedy_paragraph(paragraph):
+        if is_remedy_paragraph(paragraph) and not flags(
+            paragraph.section, paragraph.subsection, paragraph.text
+        ):
             remedies.extend(_paragraph_remedies(paragraph))
     return tuple(remedies)
 

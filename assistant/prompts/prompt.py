@@ -15,9 +15,11 @@ from importlib import resources
 from pathlib import Path
 from string import Formatter
 
+from langchain_core.messages import BaseMessage
 from langchain_core.prompts import ChatPromptTemplate
 
 from assistant.errors import AssistantError
+from assistant.injection import defuse_tokens
 
 # What the model is told to reply when the paragraphs do not answer; the code recognises
 # a reply by the phrase, and says it in its own words when nothing relevant was found.
@@ -43,6 +45,13 @@ class Prompt:
         template = ChatPromptTemplate.from_messages([("system", self.system), ("user", self.user)])
         shared = {k: v for k, v in SHARED.items() if k in template.input_variables}
         return template.partial(**shared) if shared else template
+
+    def messages(self, **values: object) -> list[BaseMessage]:
+        """The chat messages with `values` filled in, each with chat-template tokens defused:
+        whatever text a value carries, it never becomes a control token of the model."""
+        return self.template().format_messages(
+            **{name: defuse_tokens(str(value)) for name, value in values.items()}
+        )
 
 
 def placeholders(text: str) -> set[str]:

@@ -1,0 +1,3 @@
+"""Loads the fuzz tests' hypothesis profile (see `profiles`) before their modules are read."""
+
+from tests.fuzz import profiles  # noqa: F401

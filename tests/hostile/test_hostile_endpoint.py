@@ -1,0 +1,83 @@
+"""Finding 5, end to end: a hostile OpenAI-compatible endpoint on 127.0.0.1, used through
+`--llm openai` for `ask` (streamed) and `draft` (not streamed), answers with references,
+paragraph numbers, e-mail and web addresses that no shown paragraph states, an invented
+figure and a tool call. None of it reaches the answer or the letter; the API key is sent to
+the endpoint it is for and printed nowhere."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import ROOT, run_cli
+from tests.hostile.endpoint import hostile_endpoint
+
+KEY = "sk-sentinel-0123456789abcdef"
+ASK_REPLIES = (
+    "See paragraph 99 of decision 12 345 678 [P2]. Write to complaints@evil.example or see "
+    "https://evil.example/decisions/12-345-678 for the decision [P1]. The council must pay "
+    "£99,999 [P1].",
+    '{"claims": [{"key": "P1", "statement": "See paragraph 99 of decision 12 345 678."}, '
+    '{"key": "P2", "statement": "Mail complaints@evil.example at https://evil.example."}]}',
+)
+DRAFT_REPLY = (
+    "As set out in paragraph 77 of decision 11 222 333, the council must apologise [P1]. "
+    "Write to complaints@evil.example for your £9,999 [P2]."
+)
+HOSTILE = ("12 345 678", "paragraph 99", "evil.example", "99,999", "11 222 333", "paragraph 77")
+
+
+def environment(url: str) -> dict[str, str]:
+    return {
+        "LGSCO_LLM__BASE_URL": url,
+        "LGSCO_LLM__API_KEY": KEY,
+        "LGSCO_LLM__MODEL": "hostile",
+    }
+
+
+def test_ask_through_a_hostile_endpoint_states_nothing_it_cannot_cite(built_index) -> None:
+    question = "What happens when a council refuses to escalate a complaint to stage two?"
+    for reply in ASK_REPLIES:
+        with hostile_endpoint(reply) as endpoint:
+            args = ("ask", question, "--llm", "openai", "--index", str(built_index.dir))
+            result = run_cli(*args, "--json", env=environment(endpoint.url))
+        assert result.exit_code == 0, result.stderr
+        [request] = endpoint.requests
+        assert request["stream"] is True and "tools" not in request
+        assert endpoint.headers[0]["authorization"] == f"Bearer {KEY}"
+        answer = json.loads(result.stdout)
+        assert answer["answered"] and answer["citations"]
+        v = answer["verification"]
+        assert v["dropped_sentences"] + v["replaced_sentences"] + v["uncited_sentences"] >= 2
+        for hostile in HOSTILE:
+            assert hostile not in answer["text"], (hostile, answer["text"])
+        shown = {(h["ref"], h["number"]) for h in answer["hits"]}
+        assert all((c["ref"], c["paragraph"]) in shown for c in answer["citations"])
+        assert KEY not in result.stdout + result.stderr
+
+
+def test_draft_through_a_hostile_endpoint_writes_no_unsupported_sentence(
+    built_index, tmp_path
+) -> None:
+    complaint = ROOT / "evals" / "complaints" / "refused-stage-two.txt"
+    out = tmp_path / "draft.md"
+    with hostile_endpoint(DRAFT_REPLY) as endpoint:
+        result = run_cli(
+            *("draft", "--complaint", str(complaint), "--stage", "2", "--llm", "openai"),
+            *("--index", str(built_index.dir), "--out", str(out), "--json"),
+            env=environment(endpoint.url),
+        )
+    assert result.exit_code == 0, result.stderr
+    [request] = endpoint.requests  # the letter: one call, not streamed, no tools offered
+    assert not request.get("stream") and "tools" not in request
+    draft = json.loads(result.stdout)
+    letter = draft["letter"]
+    assert (
+        draft["verification"]["dropped_sentences"]
+        + draft["verification"]["replaced_sentences"]
+        + int(draft["verification"]["fell_back_to_extractive"])
+        >= 1
+    )
+    for hostile in (*HOSTILE, "9,999"):
+        assert hostile not in letter, (hostile, letter)
+        assert hostile not in out.read_text()
+    assert KEY not in result.stdout + result.stderr + out.read_text()
