@@ -215,7 +215,8 @@ class Application:
 
     def read_complaint(self, path: Path, what: str = "complaint") -> str:
         """A .txt, .md or .docx file's text, within the upload limit."""
-        return read_text_file(path, self.settings.ui.max_upload_bytes, what)
+        ui = self.settings.ui
+        return read_text_file(path, ui.max_upload_bytes, what, ui.max_upload_unpacked_bytes)
 
     def draft(self, request: DraftRequest) -> Draft:
         """A structured complaint response: issues with precedent, procedure, remedies, letter."""
