@@ -33,9 +33,10 @@ def complaint_docx(path: Path, text: str = "The council refused stage two.") -> 
 def zip_bomb(path: Path, megabytes: int) -> Path:
     """A real Word document whose body is `megabytes` MB of XML, written in 1 MB pieces."""
     source = complaint_docx(path.with_name("source.docx"))
-    with zipfile.ZipFile(source) as original, zipfile.ZipFile(
-        path, "w", zipfile.ZIP_DEFLATED, compresslevel=9
-    ) as bomb:
+    with (
+        zipfile.ZipFile(source) as original,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb,
+    ):
         for item in original.infolist():
             if item.filename != "word/document.xml":
                 bomb.writestr(item, original.read(item))
