@@ -206,3 +206,18 @@ def test_with_a_login_every_route_requires_it(locked) -> None:
     hits = client.predict(question="refused stage two escalation", api_name="/search")
     assert hits and hits[0]["ref"]
     client.close()
+
+
+def test_loose_inputs_are_refused_with_a_message_through_the_api(client) -> None:
+    """Finding 14: k=-5 returned a hit, origin="evil" was accepted, a fault had no limit."""
+    for bad_k in (-5, 0, 51):
+        with pytest.raises(Exception, match=r"k must be from 1 to 50"):
+            client.predict(question="distress payments", k=bad_k, api_name="/search")
+    hits = client.predict(question="distress payments", k=2, api_name="/search")
+    assert len(hits) == 2
+    with pytest.raises(Exception, match="origin must be any, ombudsman or council, not 'evil'"):
+        client.predict(origin="evil", api_name="/remedies")
+    with pytest.raises(Exception, match=r"the fault is 100,000 characters; the limit is 300"):
+        client.predict(fault="delay " * 16_666 + "dela", api_name="/remedies")
+    with pytest.raises(Exception, match=r"the council filter is 5,000 characters"):
+        client.predict(question="delay", council="x" * 5000, api_name="/search")
