@@ -78,9 +78,7 @@ def status(app: Application) -> Status:
 def build_app(app: Application) -> gr.Blocks:
     files = SessionFiles()
     atexit.register(files.close)
-    # Gradio's copies of uploads and downloads go in this server's private folder, not the
-    # shared /tmp/gradio (read when the Blocks and the server are made).
-    os.environ["GRADIO_TEMP_DIR"] = str(files.gradio_cache)
+    files.use_for_gradio()  # before the Blocks is made: it reads the folder then
     state = status(app)
     choices = state.choices
 

@@ -41,6 +41,14 @@ class SessionFiles:
         self.gradio_cache.mkdir(mode=0o700)
         self._folders: dict[str, Path] = {}
         self._lock = threading.Lock()
+        self._previous_gradio_dir: str | None = None
+
+    def use_for_gradio(self) -> None:
+        """Make Gradio keep its copies of uploads and downloads here, not in the shared
+        /tmp/gradio. Gradio reads the folder from the environment when a Blocks is made and
+        again on each upload, so it is one folder per process: the server's, until it stops."""
+        self._previous_gradio_dir = os.environ.get("GRADIO_TEMP_DIR")
+        os.environ["GRADIO_TEMP_DIR"] = str(self.gradio_cache)
 
     def folder(self, session: str | None) -> Path:
         """The session's own folder, made on first use."""
@@ -68,10 +76,15 @@ class SessionFiles:
             shutil.rmtree(folder, ignore_errors=True)
 
     def close(self) -> None:
-        """The server stops: remove every file it wrote."""
+        """The server stops: remove every file it wrote (and give Gradio back its folder)."""
         with self._lock:
             self._folders.clear()
         shutil.rmtree(self.root, ignore_errors=True)
+        if os.environ.get("GRADIO_TEMP_DIR") == str(self.gradio_cache):
+            if self._previous_gradio_dir is None:
+                os.environ.pop("GRADIO_TEMP_DIR", None)
+            else:
+                os.environ["GRADIO_TEMP_DIR"] = self._previous_gradio_dir
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Any) -> AsyncIterator[None]:

@@ -221,3 +221,23 @@ def test_loose_inputs_are_refused_with_a_message_through_the_api(client) -> None
         client.predict(fault="delay " * 16_666 + "dela", api_name="/remedies")
     with pytest.raises(Exception, match=r"the council filter is 5,000 characters"):
         client.predict(question="delay", council="x" * 5000, api_name="/search")
+
+
+def test_the_login_page_still_lets_a_person_in(locked, browser) -> None:
+    """The guard answers the browser as Gradio does, so its login form shows and works."""
+    url, _ = locked
+    context = browser.new_context()
+    page = context.new_page()
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(url.rstrip("/")) else None,
+    )
+    page.goto(url, wait_until="load")
+    page.get_by_label("username").fill("caseworker")
+    page.get_by_label("password").fill("pw-1")
+    page.get_by_role("button", name="Login").click()
+    page.locator("#question textarea").wait_for(timeout=60_000)
+    assert page.locator("#status-line").inner_text()
+    context.close()
+    assert [u for u in outside if not u.startswith(("data:", "blob:"))] == []

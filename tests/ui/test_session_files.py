@@ -54,3 +54,12 @@ def test_only_folders_of_servers_no_longer_running_are_removed(tmp_path: Path) -
     assert set(removed) == {dead, unowned_old}
     assert running.root.exists() and alive.exists() and unowned_new.exists()
     running.close()
+
+
+def test_gradio_uses_the_servers_folder_until_it_stops(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GRADIO_TEMP_DIR", "/somewhere/before")
+    files = SessionFiles(tmp_path)
+    files.use_for_gradio()
+    assert os.environ["GRADIO_TEMP_DIR"] == str(files.gradio_cache)
+    files.close()
+    assert os.environ["GRADIO_TEMP_DIR"] == "/somewhere/before"
