@@ -9,6 +9,8 @@ the layers below; a surface then calls it.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +25,13 @@ from assistant.draft import (
     draft_markdown,
     read_text_file,
 )
-from assistant.errors import AssistantError, InputError, ParseError
+from assistant.errors import (
+    AssistantError,
+    IndexStateError,
+    InputError,
+    ParseError,
+    VectorsMissingError,
+)
 from assistant.evaluation import EvalRun, compare, default_run_path, run_eval, write_report
 from assistant.evaluation.compare import Comparison
 from assistant.evaluation.crossval import CrossValidation, render_markdown, run_crossval
@@ -36,7 +44,7 @@ from assistant.injection import flagged_line, flags, header_flags
 from assistant.llm import ensure_local_model
 from assistant.parsing import normalise_ref, read_path
 from assistant.remedies import Origin, RemedyFigures
-from assistant.services import filter_inputs, make_filters
+from assistant.services import check_fault, check_k, filter_inputs, make_filters
 from assistant.settings import LLMBackend, Settings
 from assistant.sync.corpus import ExportSummary, export_corpus, import_corpus
 from assistant.sync.service import SyncOptions, SyncSummary, run_sync
@@ -133,11 +141,12 @@ class Application:
     def search(
         self, question: str, filters: SearchFilters | None = None, k: int | None = None
     ) -> list[RetrievedParagraph]:
-        """The retrieved paragraphs, each flagged paragraph with its `flags` (searchable, but
-        never shown to a model: see `ask`)."""
+        """The best `k` paragraphs (1 to `MAX_RESULTS`; default: settings) for a question,
+        each flagged paragraph with its `flags` (searchable, but never shown to a model: see
+        `ask`)."""
         return [
             hit.model_copy(update={"flags": found}) if (found := hit_flags(hit)) else hit
-            for hit in self.assistant.retrieve(question, filters, k)
+            for hit in self.assistant.retrieve(question, filters, check_k(k))
         ]
 
     # the index ---------------------------------------------------------------------------
@@ -170,10 +179,14 @@ class Application:
     def stats(self) -> IndexStats:
         """What the index holds (without checking the fingerprint: it is reported)."""
         index = Index(self.settings)
+        try:
+            vectors = index.vectors.count()
+        except VectorsMissingError:
+            vectors = 0  # reported as such: stats describe a damaged index too
         return IndexStats(
             **index.store.stats(),  # type: ignore[arg-type]
             fingerprint=index.stored_fingerprint(),
-            vectors=index.vectors.count(),
+            vectors=vectors,
             index_dir=str(index.dir),
             flagged=tuple(_flagged(index)),
         )
@@ -187,7 +200,8 @@ class Application:
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise InputError(f"no such file or folder: {', '.join(missing)}")
-        return Ingestor(Index(self.settings, create=True), progress=progress).run(paths)
+        with _disk_full_is_one_line(self.settings.index_dir):
+            return Ingestor(Index(self.settings, create=True), progress=progress).run(paths)
 
     # the corpus from lgo.org.uk ----------------------------------------------------------
     def sync(self, options: SyncOptions, progress: Progress | None = None) -> SyncSummary:
@@ -205,7 +219,8 @@ class Application:
 
     def import_corpus(self, path: Path) -> IngestSummary:
         """Add an exported corpus to the index; unchanged decisions cost nothing."""
-        return import_corpus(self.settings, path)
+        with _disk_full_is_one_line(self.settings.index_dir):
+            return import_corpus(self.settings, path)
 
     # remedies and drafts -----------------------------------------------------------------
     def remedies(
@@ -218,13 +233,16 @@ class Application:
         """Typical remedies: counts, payment amounts by purpose, the paragraphs behind them."""
         if origin not in ORIGINS:
             raise InputError(f"origin must be any, ombudsman or council, not {origin!r}")
-        if fault is not None and not fault.strip():
-            fault = None
-        return self.assistant.remedy_view.figures(filters, fault, origin)  # type: ignore[arg-type]
+        return self.assistant.remedy_view.figures(
+            filters,
+            check_fault(fault),
+            origin,  # type: ignore[arg-type]
+        )
 
     def read_complaint(self, path: Path, what: str = "complaint") -> str:
         """A .txt, .md or .docx file's text, within the upload limit."""
-        return read_text_file(path, self.settings.ui.max_upload_bytes, what)
+        ui = self.settings.ui
+        return read_text_file(path, ui.max_upload_bytes, what, ui.max_upload_unpacked_bytes)
 
     def draft(self, request: DraftRequest) -> Draft:
         """A structured complaint response: issues with precedent, procedure, remedies, letter."""
@@ -342,3 +360,41 @@ def _stored(index: Index, ref: str) -> Decision:
     if decision is None:
         raise AssistantError(f"Decision {ref} is not in the index at {index.dir}.")
     return decision
+
+
+# How a failed write shows itself: the OS's, SQLite's and Chroma's words. (SQLite reports a
+# file-size limit as "disk I/O error", a full disk as "database or disk is full".)
+_DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO}
+_DISK_FULL_WORDS = (
+    "disk is full",
+    "no space left",
+    "file too large",
+    "quota exceeded",
+    "disk i/o error",
+)
+
+
+@contextlib.contextmanager
+def _disk_full_is_one_line(index_dir: Path) -> Iterator[None]:
+    """A write that fails for want of space is a message, not a traceback. Nothing stored is
+    lost: each batch commits whole or stays pending, and the next run redoes it."""
+    try:
+        yield
+    except AssistantError:
+        raise
+    except Exception as exc:
+        causes = [exc, exc.__cause__, exc.__context__]
+        if not any(
+            getattr(c, "errno", None) in _DISK_FULL_ERRNOS
+            or any(word in str(c).lower() for word in _DISK_FULL_WORDS)
+            for c in causes
+            if c is not None
+        ):
+            raise
+        detail = " ".join(str(exc).split())[:200]
+        raise IndexStateError(
+            f"Writing the index at {index_dir} failed: the disk is full, a file-size limit "
+            f"was reached or the disk failed ({type(exc).__name__}: {detail}). Everything "
+            "stored before is kept and decisions cut off are redone: free some space and run "
+            "the same command again."
+        ) from None

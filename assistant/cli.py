@@ -317,8 +317,6 @@ def remedies(
     as_json: JsonOption = False,
 ) -> None:
     """Typical remedies: counts, payment amounts by purpose, and the paragraphs behind them."""
-    if origin not in ("any", "ombudsman", "council"):
-        raise InputError(f"--origin must be any, ombudsman or council, not {origin!r}")
     if fault is not None and not fault.strip():
         raise InputError("--fault is empty: describe the fault, e.g. 'delay at stage two'")
     app_ = application(index)

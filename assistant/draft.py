@@ -35,6 +35,7 @@ from assistant.types import (
     Verification,
     merge_citations,
 )
+from assistant.uploads import check_docx
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,12 @@ SECTIONS = (
 )
 
 
-def read_text_file(path: Path, max_bytes: int, what: str = "complaint") -> str:
-    """The text of a .txt, .md or .docx file, with a clear message for anything else."""
+def read_text_file(
+    path: Path, max_bytes: int, what: str = "complaint", max_unpacked: int | None = None
+) -> str:
+    """The text of a .txt, .md or .docx file, with a clear message for anything else. A .docx
+    unpacking to more than `max_unpacked` bytes (default: ten times `max_bytes`) is refused
+    before it is read."""
     if not path.is_file():
         raise InputError(f"No {what} file at {path}")
     size = path.stat().st_size
@@ -140,6 +145,7 @@ def read_text_file(path: Path, max_bytes: int, what: str = "complaint") -> str:
         )
     suffix = path.suffix.lower()
     if suffix == ".docx":
+        check_docx(path, max_unpacked or 10 * max_bytes, what)
         try:
             import docx
 

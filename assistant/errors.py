@@ -33,6 +33,17 @@ class IndexBusyError(IndexStateError):
         )
 
 
+class VectorsMissingError(IndexStateError):
+    """The store is there but Chroma is not: searching would use keywords only."""
+
+    def __init__(self, index_dir: str, where: str, reason: str) -> None:
+        super().__init__(
+            f"The vectors of the index at {index_dir} cannot be used ({where}: {reason}), so "
+            "answers would come from keywords only. Rebuild them from the store (nothing "
+            f"stored is lost): assistant ingest <your decisions folder> --index {index_dir}"
+        )
+
+
 class InputError(AssistantError):
     """A question, filter or upload the assistant cannot accept."""
 

@@ -11,6 +11,35 @@ from assistant.types import SearchFilters
 
 # What a user types to filter: the names of `make_filters`' arguments.
 FILTER_INPUTS = ("category", "subcategory", "outcome", "council", "since", "until", "ref")
+# Longer than any category, outcome or council name (the longest stored is under 80).
+MAX_FILTER_CHARS = 200
+# A described fault is a phrase ("delay at stage two"); a complaint goes to `draft`.
+MAX_FAULT_CHARS = 300
+# The most paragraphs one search returns.
+MAX_RESULTS = 50
+
+
+def check_length(label: str, value: str | None, limit: int) -> None:
+    """A free-text input over `limit` characters is refused, naming it."""
+    if value is not None and len(value) > limit:
+        raise InputError(f"{label} is {len(value):,} characters; the limit is {limit:,}")
+
+
+def check_k(k: object) -> int | None:
+    """How many paragraphs a search returns: a whole number from 1 to `MAX_RESULTS`."""
+    if k is None:
+        return None
+    if isinstance(k, bool) or not isinstance(k, (int, float)) or int(k) != k:
+        raise InputError(f"k must be a whole number from 1 to {MAX_RESULTS}, not {k!r}")
+    if not 1 <= k <= MAX_RESULTS:
+        raise InputError(f"k must be from 1 to {MAX_RESULTS}, not {int(k)}")
+    return int(k)
+
+
+def check_fault(fault: str | None) -> str | None:
+    """A described fault, stripped; blank is no fault."""
+    check_length("the fault", fault, MAX_FAULT_CHARS)
+    return fault.strip() if fault and fault.strip() else None
 
 
 def filter_inputs(values: Mapping[str, object]) -> dict[str, str | None]:
@@ -31,6 +60,16 @@ def make_filters(
 ) -> SearchFilters:
     """Filters from the words a user typed: blanks ignored, dates and references checked,
     each bad value named by the label the user saw (`date_labels` for the two dates)."""
+    for name, value in (
+        ("category", category),
+        ("subcategory", subcategory),
+        ("outcome", outcome),
+        ("council", council),
+        ("since", since),
+        ("until", until),
+        ("ref", ref),
+    ):
+        check_length(f"the {name} filter", value, MAX_FILTER_CHARS)
     dates = {}
     fields = ("date_from", "date_to")
     for field, label, raw in zip(fields, date_labels, (since, until), strict=True):

@@ -131,7 +131,12 @@ class UISettings(BaseModel):
     port: int = 7860
     username: str | None = None
     password: SecretStr | None = None
-    max_upload_bytes: int = 2_000_000
+    max_upload_bytes: int = Field(default=2_000_000, ge=1)
+    max_upload_unpacked_bytes: int = Field(
+        default=10_000_000,
+        ge=1,
+        description="A .docx unpacking to more than this is refused before it is read",
+    )
 
 
 class SyncSettings(BaseModel):

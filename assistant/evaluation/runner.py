@@ -311,9 +311,13 @@ def _header(
         "settings": {
             "retrieval": settings.retrieval.model_dump(mode="json"),
             "embedding": settings.embedding.model_dump(mode="json"),
-            "llm": settings.llm.model_dump(
-                mode="json", include={"backend", "temperature", "max_tokens", "model"}
-            ),
+            # The backend the run used (`--llm`), not the configured default.
+            "llm": {
+                **settings.llm.model_dump(
+                    mode="json", include={"temperature", "max_tokens", "model"}
+                ),
+                "backend": llm or settings.llm.backend,
+            },
         },
     }
 

@@ -4,17 +4,26 @@ parser version) so a query never mixes vectors from two models.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import json
 import logging
+import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 
 from assistant import PARSER_VERSION
-from assistant.errors import IndexBusyError, IndexMissingError, IndexStateError
+from assistant.errors import (
+    IndexBusyError,
+    IndexMissingError,
+    IndexStateError,
+    VectorsMissingError,
+)
 from assistant.index.embedder import Embedder
 from assistant.index.keyword import KeywordIndex
 from assistant.index.store import Store
@@ -33,14 +42,30 @@ class Index:
         store_path = self.dir / "store.sqlite"
         if not create and not store_path.exists():
             raise IndexMissingError(str(self.dir))
-        self.dir.mkdir(parents=True, exist_ok=True)
         try:
-            self.store = Store(store_path)
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise IndexStateError(
+                f"Cannot create the index folder {self.dir}: {exc.strerror}. Choose a folder "
+                "you can write to (--index DIR or LGSCO_INDEX_DIR)."
+            ) from None
+        # A folder this process cannot write (a read-only mount, another user's index) is
+        # read as it is: readers need nothing written.
+        self.read_only = not os.access(self.dir, os.W_OK)
+        try:
+            self.store = Store(store_path, read_only=self.read_only)
+            self.store.get_meta("fingerprint")
         except Exception as exc:  # sqlite3.DatabaseError and friends
+            if self.read_only or isinstance(exc, PermissionError):
+                raise IndexStateError(
+                    f"The index store {store_path} cannot be opened read-only ({exc}). "
+                    "Check that this user may read every file in the folder."
+                ) from exc
             raise IndexStateError(
                 f"The index store {store_path} is damaged ({exc}). Move the folder aside and "
                 "rebuild it with 'assistant ingest'."
             ) from exc
+        self._create = create
         self._keyword_lock = threading.Lock()
         self._keyword: KeywordIndex | None = None
         self._shared: tuple[int, dict[str, int]] | None = None
@@ -51,8 +76,27 @@ class Index:
 
     @cached_property
     def vectors(self) -> VectorStore:
-        client = make_client(self.dir, self.settings.chroma_url)
-        return VectorStore(client, self.settings.collection)
+        """Chroma. For a reader, vectors that are missing or cannot be read are an error, not
+        an empty collection: answers would silently come from keywords only."""
+        where = self.settings.chroma_url or str(self.dir / "chroma")
+        embedded = not self.settings.chroma_url
+        if not self._create and embedded and not (self.dir / "chroma").is_dir():
+            raise VectorsMissingError(str(self.dir), where, "the folder is missing")
+        folder = self.dir
+        if embedded and self.read_only:
+            folder = _private_copy(self.dir / "chroma")
+        try:
+            vectors = VectorStore(
+                make_client(folder, self.settings.chroma_url), self.settings.collection
+            )
+            count = vectors.count()
+        except IndexStateError:
+            raise
+        except Exception as exc:  # chromadb's errors, sqlite3's, OSError: all one story
+            raise VectorsMissingError(str(self.dir), where, f"{type(exc).__name__}: {exc}") from exc
+        if not self._create and count == 0 and self.store.count_paragraphs() > 0:
+            raise VectorsMissingError(str(self.dir), where, "it holds no vectors")
+        return vectors
 
     @property
     def keyword(self) -> KeywordIndex:
@@ -97,6 +141,12 @@ class Index:
     def writer_lock(self) -> Iterator[None]:
         """One ingest at a time per index folder; readers never take it."""
         lock_path = self.dir / ".ingest.lock"
+        if self.read_only:
+            raise IndexStateError(
+                f"The index folder {self.dir} is read-only for this user, so nothing can be "
+                "added to it. Questions, search and show still work; to add decisions, run "
+                "ingest as a user who may write there, or copy the folder."
+            )
         with open(lock_path, "w") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -106,3 +156,16 @@ class Index:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _private_copy(chroma: Path) -> Path:
+    """Chroma cannot open a folder it may not write (it writes at open: chroma-core/chroma
+    #1438). A reader of a read-only index gets a private copy, removed at exit; the copy's
+    parent is what `make_client` is given."""
+    parent = Path(tempfile.mkdtemp(prefix="lgsco-readonly-vectors-"))
+    atexit.register(shutil.rmtree, parent, ignore_errors=True)
+    log.info("the index is read-only: its vectors are read from a copy in %s", parent)
+    shutil.copytree(chroma, parent / "chroma")
+    for path in [parent / "chroma", *(parent / "chroma").rglob("*")]:
+        path.chmod(0o700 if path.is_dir() else 0o600)
+    return parent

@@ -152,26 +152,27 @@ class Ingestor:
         return carried
 
     def _recover(self, summary: IngestSummary) -> None:
-        """Bring Chroma back in line with the store after an interrupted run."""
+        """Bring Chroma back in line with the store after an interrupted run, or after its
+        vectors were changed behind the store's back: compared by ids, not counts (one
+        vector deleted and one foreign vector added leave the count unchanged)."""
         pending = self.store.pending_refs()
         if pending:
             log.warning("recovering %d decisions from an interrupted ingest", len(pending))
             self.index.vectors.delete_where_ref(pending)
             summary.recovered = len(pending)
-        stored_count = self.store.count_paragraphs()
-        if self.index.vectors.count() == stored_count:
-            return
         vector_ids = self.index.vectors.all_ids()
         stored_ids: set[str] = set()
         for batch in self.store.iter_paragraphs():
             stored_ids.update(p.id for p in batch)
         extra = sorted(vector_ids - stored_ids)
         if extra:
+            log.warning("removing %d vectors the store does not hold", len(extra))
             self.index.vectors.delete(extra)
         missing_refs = sorted(
             {pid.rsplit(":", 1)[0].replace("-", " ") for pid in stored_ids - vector_ids}
         )
         if missing_refs:
+            log.warning("re-embedding %d decisions with missing vectors", len(missing_refs))
             decisions = [d for ref in missing_refs if (d := self.store.decision(ref))]
             self._write([(d, content_hash(d, PARSER_VERSION)) for d in decisions], summary)
             summary.recovered += len(decisions)

@@ -5,6 +5,20 @@ any crash the store says what must be present and the other two are brought back
 A decision is written in three steps: marked `pending` with its new hash, its vectors
 upserted, then its paragraphs replaced and the decision marked `complete` in one
 transaction. A decision still `pending` at start-up is redone.
+
+Durability. SQLite runs in WAL mode (`synchronous=NORMAL`): readers never block the one
+writer nor see a half-written transaction, and a committed transaction survives a crash of
+the process (a power cut may lose the last few, never corrupt the file). The transaction
+boundaries, each one `BEGIN IMMEDIATE ... COMMIT` (`Transaction`):
+- `mark_pending`: every decision of a batch marked pending with its new hash, at once;
+- (Chroma: the batch's vectors upserted, stale ones deleted: not in any SQLite transaction)
+- `commit`: the batch's paragraphs and remedies replaced, its decisions marked complete,
+  joint groups recomputed and the generation bumped, at once;
+- `clear`, `set_meta`, `mark_withdrawn`, `clear_withdrawn`: one transaction each.
+So after a crash or a full disk at any point a decision is either complete (its old or its
+new version) or pending, and the next ingest redoes the pending ones and reconciles Chroma
+with the store by paragraph ids. One writer at a time: `Index.writer_lock`. A folder that
+cannot be written is opened read-only (`read_only`).
 """
 
 from __future__ import annotations
@@ -119,19 +133,27 @@ class DecisionMeta:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """`read_only`: the folder cannot be written (a read-only mount, another user's
+        index): opened immutable, so SQLite needs no -wal or -shm file beside it."""
         self.path = path
+        self.read_only = read_only
         self._local = threading.local()
-        self.conn.executescript(SCHEMA)
+        if not read_only:
+            self.conn.executescript(SCHEMA)
 
     # connections: one per thread (the UI answers on worker threads)
     @property
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            if self.read_only:
+                uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+                conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+            else:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
         return conn
 

@@ -13,11 +13,14 @@ from __future__ import annotations
 import atexit
 import functools
 import logging
+import os
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from assistant.answer.events import AnswerEvent, EvidenceEvent, TokenEvent, Turn
 from assistant.application import FILTER_FIELDS, Application
@@ -25,6 +28,8 @@ from assistant.errors import AssistantError
 from assistant.types import Answer, SearchFilters
 from assistant.ui.draft_tab import draft_tab
 from assistant.ui.filter_form import FilterForm
+from assistant.ui.guard import LoginRequired
+from assistant.ui.lanes import lane
 from assistant.ui.render import (
     CSS,
     chip,
@@ -73,6 +78,7 @@ def status(app: Application) -> Status:
 def build_app(app: Application) -> gr.Blocks:
     files = SessionFiles()
     atexit.register(files.close)
+    files.use_for_gradio()  # before the Blocks is made: it reads the folder then
     state = status(app)
     choices = state.choices
 
@@ -213,8 +219,7 @@ def build_app(app: Application) -> gr.Blocks:
                 decision_html,
             ],
             api_visibility="undocumented",
-            concurrency_limit=4,
-            concurrency_id="ask",
+            **lane("ask"),
         )
         chips.change(
             lambda label: _view(app, label), chips, decision_html, api_visibility="private"
@@ -355,7 +360,7 @@ def _remedies_tab(app: Application, choices: dict[str, list[str]]) -> None:
         {*form.components, fault, origin},
         [summary, chart, table, rows_state, paragraph],
         api_visibility="private",
-        concurrency_id="remedies",
+        **lane("remedies"),
     )
     table.select(pick_row, rows_state, paragraph, api_visibility="private")
     chart.select(pick_range, rows_state, paragraph, api_visibility="private")
@@ -404,18 +409,16 @@ def _api(app: Application) -> None:
     ) -> dict:
         """Typical remedies with the paragraphs behind each figure."""
         filters = app.filters_from(locals())
-        return app.remedies(filters, fault=fault.strip() or None, origin=origin).as_dict()
+        return app.remedies(filters, fault=fault, origin=origin).as_dict()
 
     def decision(ref: str, paragraph: int = 1) -> str:
         """A paragraph highlighted in its decision, as HTML."""
         return _view(app, chip(ref, paragraph))
 
-    gr.api(_errors_as_gradio(ask), api_name="ask", concurrency_id="ask", concurrency_limit=4)
-    gr.api(
-        _errors_as_gradio(search), api_name="search", concurrency_id="search", concurrency_limit=8
-    )
-    gr.api(_errors_as_gradio(remedies), api_name="remedies", concurrency_id="remedies")
-    gr.api(_errors_as_gradio(decision), api_name="decision", concurrency_id="search")
+    gr.api(_errors_as_gradio(ask), api_name="ask", **lane("ask"))
+    gr.api(_errors_as_gradio(search), api_name="search", **lane("search"))
+    gr.api(_errors_as_gradio(remedies), api_name="remedies", **lane("remedies"))
+    gr.api(_errors_as_gradio(decision), api_name="decision", **lane("search"))
 
 
 def _errors_as_gradio(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -432,6 +435,8 @@ def _errors_as_gradio(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def serve(app: Application, *, host: str, port: int, block: bool = True) -> gr.Blocks:
+    """Launch the app; with `block`, until Ctrl+C or SIGTERM. Every file the server wrote is
+    removed when it stops (`SessionFiles`)."""
     ui = app.settings.ui
     auth = None
     if ui.username and ui.password:
@@ -439,23 +444,39 @@ def serve(app: Application, *, host: str, port: int, block: bool = True) -> gr.B
     elif host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("serving on %s without a login: set LGSCO_UI__USERNAME/PASSWORD", host)
     demo = build_app(app)
+    files: SessionFiles = demo.session_files  # type: ignore[attr-defined]
+    # Gradio's monitoring page re-summarises every event it has recorded (up to 10,000, with
+    # pandas) after each event: 12 ms an event at 10,000, a quarter of the server's busy
+    # samples in a profile under 20 users. Nothing here reads that page.
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(10**9))
     demo.queue(default_concurrency_limit=2)
-    demo.launch(
-        server_name=host,
-        server_port=port,
-        auth=auth,
-        share=False,
-        inbrowser=False,
-        show_error=False,
-        quiet=True,
-        prevent_thread_lock=not block,
-        css=CSS,
-        max_file_size=ui.max_upload_bytes,
-        footer_links=["api"],
-        # System fonts: the default theme fetches Google Fonts, and nothing leaves the machine.
-        theme=gr.themes.Default(
-            font=["ui-sans-serif", "system-ui", "sans-serif"],
-            font_mono=["ui-monospace", "monospace"],
-        ),
-    )
+    if block:
+        # SIGTERM stops the server like Ctrl+C does, so its files are removed.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        demo.launch(
+            server_name=host,
+            server_port=port,
+            auth=auth,
+            share=False,
+            inbrowser=False,
+            show_error=False,
+            quiet=True,
+            prevent_thread_lock=not block,
+            css=CSS,
+            max_file_size=ui.max_upload_bytes,
+            footer_links=["api"],
+            # System fonts: the default theme fetches Google Fonts; nothing leaves the machine.
+            theme=gr.themes.Default(
+                font=["ui-sans-serif", "system-ui", "sans-serif"],
+                font_mono=["ui-monospace", "monospace"],
+            ),
+            app_kwargs={
+                "lifespan": files.lifespan,
+                "middleware": [Middleware(LoginRequired)],
+            },
+        )
+    finally:
+        if block:
+            files.close()
     return demo

@@ -8,6 +8,7 @@ import gradio as gr
 
 from assistant.application import Application, DraftRequest
 from assistant.errors import AssistantError, InputError
+from assistant.ui.lanes import lane
 from assistant.ui.render import notice
 from assistant.ui.session_files import SessionFiles
 
@@ -90,5 +91,5 @@ def draft_tab(app: Application, files: SessionFiles) -> None:
         [complaint, upload, council_response, stage, audience],
         [status, preview, download],
         api_name="draft",
-        concurrency_id="ask",
+        **lane("ask"),
     )
