@@ -105,7 +105,10 @@ class VectorStore:
         *,
         ids: Sequence[str] | None = None,
         where: dict[str, Any] | None = None,
+        details: bool = False,
     ) -> list[VectorHit]:
+        """The `n` nearest vectors (among `ids`, or passing `where`); with `details`, their
+        documents and metadata too (the retrievers read those from the store instead)."""
         from chromadb.errors import NotFoundError
 
         kwargs: dict[str, Any] = {}
@@ -120,7 +123,7 @@ class VectorStore:
             result = self.collection.query(
                 query_embeddings=[embedding],
                 n_results=min(n, total),
-                include=["distances", "documents", "metadatas"],
+                include=["distances", "documents", "metadatas"] if details else ["distances"],
                 **kwargs,
             )
         except NotFoundError:
@@ -128,14 +131,13 @@ class VectorStore:
                 f"The vector collection {self.name!r} was removed, most likely because another "
                 "process rebuilt the index while this one was reading it. Start again."
             ) from None
+        found = zip(result["ids"][0], result["distances"][0], strict=True)
+        if not details:
+            return [VectorHit(id=i, distance=float(d), document="", metadata={}) for i, d in found]
         return [
             VectorHit(id=i, distance=float(d), document=doc or "", metadata=dict(meta or {}))
-            for i, d, doc, meta in zip(
-                result["ids"][0],
-                result["distances"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                strict=True,
+            for (i, d), doc, meta in zip(
+                found, result["documents"][0], result["metadatas"][0], strict=True
             )
         ]
 
