@@ -40,6 +40,11 @@ CREATE INDEX IF NOT EXISTS decisions_group ON decisions(group_id);
 CREATE INDEX IF NOT EXISTS decisions_category ON decisions(category, subcategory);
 CREATE INDEX IF NOT EXISTS decisions_outcome ON decisions(outcome);
 CREATE INDEX IF NOT EXISTS decisions_date ON decisions(date_num);
+-- Filters compare without case (`filters_sql`): these let them use an index, not a scan.
+CREATE INDEX IF NOT EXISTS decisions_category_nocase ON decisions(lower(category));
+CREATE INDEX IF NOT EXISTS decisions_subcategory_nocase ON decisions(lower(subcategory));
+CREATE INDEX IF NOT EXISTS decisions_outcome_nocase ON decisions(lower(outcome));
+CREATE INDEX IF NOT EXISTS decisions_council_nocase ON decisions(lower(council));
 CREATE TABLE IF NOT EXISTS paragraphs (
     id TEXT PRIMARY KEY,
     ref TEXT NOT NULL,

@@ -1,11 +1,11 @@
 """Dense, keyword and hybrid paragraph retrievers.
 
 Filtering stays fast at scale: the store (SQLite, indexed columns) resolves filters to the
-matching decisions first. Chroma is then searched only among those decisions' paragraph
-ids when they are few (`ids=`); when they are many, the unfiltered HNSW search is asked for
-more candidates (in proportion to the share the filter leaves) and its hits outside the
-filter are dropped, with a metadata `where` as the fall-back when too few are left (a
-`where` costs 20-30x an unfiltered search). BM25 masks its scores by decision. Paragraphs
+matching decisions first. Chroma is then searched the cheapest way for the filter's size
+(`filtered_dense`): a handful of paragraphs exactly, their vectors fetched by id; a broad
+share by over-fetching from the unfiltered HNSW search and dropping hits outside the
+filter; the rest among their ids (`ids=`). A metadata `where` costs 20-30x an unfiltered
+search. BM25 masks its scores by decision. Paragraphs
 every decision shares ("The Ombudsman's role and powers") are scored down so they do not
 crowd out the paragraphs that answer, and a joint decision yields one hit listing all its
 references. A question's plain-English phrases bring the Ombudsman's terms of art into the
@@ -30,7 +30,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.index import Index
-from assistant.index.store import date_number, normalise_for_hash, paragraph_ref
+from assistant.index.store import normalise_for_hash, paragraph_ref
 from assistant.index.vectors import VectorHit
 from assistant.retrieval.glossary import default_glossary
 from assistant.retrieval.priors import question_types, section_matches
@@ -48,11 +48,14 @@ BOILERPLATE_SECTIONS = {
         "How I considered this complaint",
     )
 }
-# Up to this many matching paragraphs, Chroma searches among their ids; above, the
-# unfiltered search over-fetches and the hits are filtered (see `filtered_dense`).
-_MAX_ID_RESTRICTION = 20_000
-# The over-fetch: this many times the candidates the filter's share would leave.
+# Filtered dense search, by the filter's size (measured at 100k vectors, `benchmarks/`):
+# up to this many paragraphs, exact search over their vectors fetched by id;
+_EXACT_MAX = 500
+# from this share of the corpus up, the unfiltered search over-fetches this many times the
+# candidates the share would leave, and the hits outside the filter are dropped;
+_OVERFETCH_MIN_SHARE = 0.08
 _OVERFETCH = 2.0
+# in between (or when over-fetching left too few), an HNSW search among their ids.
 _SHARED_TEXT_MIN_DECISIONS = 3
 
 # The decisions a filter lets through (None: no filter).
@@ -119,28 +122,30 @@ class ParagraphRetriever(BaseRetriever):
         if allowed is None:
             hits = self.index.vectors.query(vector, n)
         else:
-            hits = self.filtered_dense(vector, n, allowed, filters)
+            hits = self.filtered_dense(vector, n, allowed)
         return [
             Candidate(id=h.id, dense_rank=rank, dense_similarity=1.0 - h.distance)
             for rank, h in enumerate(hits, start=1)
         ]
 
     def filtered_dense(
-        self, vector: np.ndarray, n: int, allowed: frozenset[str], filters: SearchFilters
+        self, vector: np.ndarray, n: int, allowed: frozenset[str]
     ) -> list[VectorHit]:
-        """The `n` nearest paragraphs of the `allowed` decisions, by the cheaper way for
-        the filter's size: few paragraphs, among their ids; many, over-fetched and filtered."""
+        """The `n` nearest paragraphs of the `allowed` decisions, the cheapest way for the
+        filter's size: a few paragraphs exactly; a broad share over-fetched and filtered;
+        the rest by an HNSW search among their ids."""
         store, vectors = self.index.store, self.index.vectors
         decisions, paragraphs = store.totals()
-        expected = len(allowed) * paragraphs / max(1, decisions)
-        if expected <= _MAX_ID_RESTRICTION:
-            return vectors.query(vector, n, ids=store.paragraph_ids(allowed))
         share = len(allowed) / max(1, decisions)
-        fetch = min(paragraphs, int(n * _OVERFETCH / share) + n)
-        kept = [h for h in vectors.query(vector, fetch) if paragraph_ref(h.id) in allowed]
-        if len(kept) >= n or fetch >= paragraphs:
-            return kept[:n]
-        return vectors.query(vector, n, where=chroma_where(filters))
+        if share * paragraphs <= _EXACT_MAX:
+            return vectors.nearest_among(vector, store.paragraph_ids(allowed), n)
+        if share >= _OVERFETCH_MIN_SHARE:
+            fetch = min(paragraphs, int(n * _OVERFETCH / share) + n)
+            kept = [h for h in vectors.query(vector, fetch) if paragraph_ref(h.id) in allowed]
+            if len(kept) >= n or fetch >= paragraphs:
+                return kept[:n]
+        ids = store.paragraph_ids(allowed)
+        return vectors.query(vector, min(n, len(ids)), ids=ids)
 
     def keyword(self, query: str, allowed: Allowed) -> list[Candidate]:
         extra = self.expansion(query) if self.settings.expansion_weight > 0 else ""
@@ -350,21 +355,6 @@ def diversify(
         taken[group] += 1
         chosen.append(candidate)
     return chosen
-
-
-def chroma_where(filters: SearchFilters) -> dict[str, Any] | None:
-    clauses: list[dict[str, Any]] = []
-    for name in ("category", "subcategory", "outcome", "council", "ref"):
-        value = getattr(filters, name)
-        if value:
-            clauses.append({name: value})
-    if filters.date_from:
-        clauses.append({"date": {"$gte": date_number(filters.date_from)}})
-    if filters.date_to:
-        clauses.append({"date": {"$lte": date_number(filters.date_to)}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def to_document(hit: RetrievedParagraph) -> Document:
