@@ -103,7 +103,7 @@ def dense_recall(index: Index, filters: SearchFilters, queries: list[str], k: in
     for query in queries:
         vector = index.embedder.encode_query(query)
         exact = {ids[i] for i in np.argsort(-(matrix @ vector))[:k]}
-        got = retriever.dense(query, ids, filters)[:k]
+        got = retriever.dense(query, frozenset(refs), filters)[:k]
         found += len(exact & {c.id for c in got})
     return found / (k * len(queries))
 

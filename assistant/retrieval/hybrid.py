@@ -145,7 +145,7 @@ class ParagraphRetriever(BaseRetriever):
             if len(kept) >= n or fetch >= paragraphs:
                 return kept[:n]
         ids = store.paragraph_ids(allowed)
-        return vectors.query(vector, min(n, len(ids)), ids=ids)
+        return vectors.query(vector, min(n, len(ids)), ids=ids) if ids else []
 
     def keyword(self, query: str, allowed: Allowed) -> list[Candidate]:
         extra = self.expansion(query) if self.settings.expansion_weight > 0 else ""
