@@ -10,8 +10,10 @@ at any size and is measured apart, with the real model). Kinds: `dense`, `keywor
 `hybrid` search, and `filter:<name>` (hybrid search under that filter): one category, one
 council, one outcome, one year, one decision, and a broad one matching about 30% of the
 paragraphs. Each line of `--json` is one measurement with `paragraphs`, `kind`, `p50_ms`,
-`p95_ms` (plus the filter's share of paragraphs and, with `--recall`, the dense side's
-recall@k against exact search over the filter's vectors).
+`p95_ms` (wall clock), `cpu_p50_ms` (this process's CPU time: less shaken by other work on
+the machine), plus the filter's share of paragraphs and, with `--recall`, the dense side's
+recall@k against exact search over the filter's vectors. Kinds take turns on each
+question, so a busy machine weighs on all alike: compare them within one run.
 
 `--cold-start` times a fresh `assistant ask --llm fake` process and a fresh `assistant
 serve` (until its first /search answer) on the index, and their peak RSS.
@@ -55,14 +57,24 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
-def timed(run: Callable[[str], object], queries: list[str]) -> tuple[float, float]:
-    run(queries[0])  # warm: the first query loads the indexes
-    samples = []
+def timed(runs: dict[str, Callable[[str], object]], queries: list[str]) -> dict[str, dict]:
+    """Wall and CPU milliseconds per kind. Kinds take turns on each query, so a busy
+    machine (2 cores, shared) weighs on every kind alike: compare them within a run."""
+    for run in runs.values():
+        run(queries[0])  # warm: the first query loads the indexes
+    wall: dict[str, list[float]] = {kind: [] for kind in runs}
+    cpu: dict[str, list[float]] = {kind: [] for kind in runs}
     for query in queries:
-        started = time.perf_counter()
-        run(query)
-        samples.append((time.perf_counter() - started) * 1000)
-    return percentiles(samples)
+        for kind, run in runs.items():
+            started, started_cpu = time.perf_counter(), time.process_time()
+            run(query)
+            wall[kind].append((time.perf_counter() - started) * 1000)
+            cpu[kind].append((time.process_time() - started_cpu) * 1000)
+    result = {}
+    for kind in runs:
+        p50, p95 = percentiles(wall[kind])
+        result[kind] = {"p50_ms": p50, "p95_ms": p95, "cpu_p50_ms": percentiles(cpu[kind])[0]}
+    return result
 
 
 def filters_for(index: Index) -> dict[str, SearchFilters]:
@@ -201,38 +213,34 @@ def main() -> None:
     dense = DenseRetriever(index=index, settings=settings)
     keyword = KeywordRetriever(index=index, settings=settings)
     hybrid = HybridRetriever(index=index, settings=settings)
-    measured = {
+    runs: dict[str, Callable[[str], object]] = {
         "dense": lambda q: dense.search(q, SearchFilters(), k),
         "keyword": lambda q: keyword.search(q, SearchFilters(), k),
         "hybrid": lambda q: hybrid.search(q, SearchFilters(), k),
     }
-    for kind, run in measured.items():
-        p50, p95 = timed(run, asked)
-        lines.append({"paragraphs": paragraphs, "kind": kind, "p50_ms": p50, "p95_ms": p95})
-    for name, filters in filters_for(index).items():
-        p50, p95 = timed(lambda q, f=filters: hybrid.search(q, f, k), asked)
-        line: dict[str, object] = {
-            "paragraphs": paragraphs,
-            "kind": f"filter:{name}",
-            "p50_ms": p50,
-            "p95_ms": p95,
-            "share": round(share(index, filters), 4),
-        }
-        if args.recall:
-            line["dense_recall_at_k"] = round(dense_recall(index, filters, asked[:20], k), 3)
+    filters = filters_for(index)
+    for name, chosen in filters.items():
+        runs[f"filter:{name}"] = lambda q, f=chosen: hybrid.search(q, f, k)
+    for kind, figures in timed(runs, asked).items():
+        line: dict[str, object] = {"paragraphs": paragraphs, "kind": kind, **figures}
+        if kind.startswith("filter:"):
+            chosen = filters[kind.split(":", 1)[1]]
+            line["share"] = round(share(index, chosen), 4)
+            if args.recall:
+                line["dense_recall_at_k"] = round(dense_recall(index, chosen, asked[:20], k), 3)
         lines.append(line)
 
     from assistant.index.embedder import Embedder
 
     real = Embedder(index.settings.embedding)
-    p50, p95 = timed(real.encode_query, asked)
-    lines.append({"paragraphs": paragraphs, "kind": "encode_query", "p50_ms": p50, "p95_ms": p95})
+    encoded = timed({"encode_query": real.encode_query}, asked)["encode_query"]
+    lines.append({"paragraphs": paragraphs, "kind": "encode_query", **encoded})
     lines.append({"paragraphs": paragraphs, "kind": "peak_rss", "mb": round(peak_rss_mb(), 1)})
     if args.cold_start:
         lines += [{"paragraphs": paragraphs, **r} for r in cold_start(target.index_dir)]
 
     for line in lines:
-        for key in ("p50_ms", "p95_ms"):
+        for key in ("p50_ms", "p95_ms", "cpu_p50_ms"):
             if key in line:
                 line[key] = round(float(line[key]), 2)  # type: ignore[arg-type]
     if args.json:
@@ -245,7 +253,10 @@ def main() -> None:
             extra = f"  share {line['share']:.2%}" if "share" in line else ""
             if "dense_recall_at_k" in line:
                 extra += f"  dense recall@{k} {line['dense_recall_at_k']}"
-            times = f"p50 {line['p50_ms']:8.2f} ms  p95 {line['p95_ms']:8.2f} ms"
+            times = (
+                f"p50 {line['p50_ms']:8.2f} ms  p95 {line['p95_ms']:8.2f} ms  "
+                f"cpu p50 {line['cpu_p50_ms']:8.2f} ms"
+            )
             print(f"{line['kind']:<22} {times}{extra}")
         elif line["kind"] != "build":
             print(json.dumps(line))
