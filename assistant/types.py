@@ -318,6 +318,7 @@ class Answer(_Value):
             f": {'; '.join(changes)}" if changes else ", nothing changed"
         )
 
+
 class IndexStats(_Value):
     """What an index holds."""
 

@@ -1,11 +1,17 @@
 """Ingest throughput against the bare encoder on the same paragraphs, and re-ingest time.
 
-    .venv/bin/python benchmarks/ingest.py [--copies 8]
+    .venv/bin/python benchmarks/ingest.py [--copies 8 | --paragraphs 10000]
+    PYTHONPATH=. .venv/bin/python benchmarks/ingest.py --add-to 1000000 [--decisions 100]
 
-The sample corpus is copied N times under new references (synthetic: for speed only, never
-for judging answers). Prints paragraphs/s for the bare encoder and for a full ingest
-(parse + embed + Chroma + store + BM25), their ratio (target >= 0.9), and the time to
-re-ingest the unchanged corpus. Figures are ratios within one run: machines are noisy.
+The sample corpus is copied N times under new references, or `--paragraphs N` of the
+synthetic corpus (`synthetic.py`) are used (synthetic: for speed only, never for judging
+answers). Prints paragraphs/s for the bare encoder and for a full ingest (parse + embed +
+Chroma + store + BM25), their ratio (target >= 0.9), and the time to re-ingest the
+unchanged corpus. Figures are ratios within one run: machines are noisy.
+
+`--add-to N` copies the cached N-paragraph scale index (`scale_index.py`) and times adding
+`--decisions` new synthetic decisions to it, embedding excluded (synthetic vectors), the
+keyword index update included; with the disk size of the index per million paragraphs.
 """
 
 from __future__ import annotations
@@ -44,13 +50,67 @@ def synthetic_corpus(target: Path, copies: int) -> None:
             out.write_text(text)
 
 
+def add_to(paragraphs: int, decisions: int) -> dict[str, object]:
+    """Add `decisions` new decisions to a copy of the cached scale index, timed."""
+    from benchmarks.scale_index import SyntheticEncoder, build, folder_mb, scale_index
+    from benchmarks.synthetic import Generator, write_jsonl
+
+    built = build(paragraphs)
+    source = scale_index(paragraphs)
+    with tempfile.TemporaryDirectory(dir=source.root.parent) as tmp:
+        started = time.perf_counter()
+        copy = Path(tmp) / "index"
+        shutil.copytree(source.index_dir, copy)
+        copied = time.perf_counter() - started
+        generator = Generator()
+        first = int(built["decisions"]) + 1000  # type: ignore[call-overload]
+        new = [generator.decision(first + n) for n in range(decisions)]
+        write_jsonl(new, Path(tmp) / "new")
+        index = Index(load_settings(index_dir=copy))
+        index.__dict__["embedder"] = SyntheticEncoder(Embedder(index.settings.embedding))
+        keyword_seconds = 0.0
+        progress_at: list[float] = []
+
+        def progress(done: int, total: int, label: str) -> None:
+            progress_at.append(time.perf_counter())
+
+        summary = Ingestor(index, progress=progress).run([Path(tmp) / "new"])
+        if progress_at:
+            keyword_seconds = time.perf_counter() - progress_at[-1]
+        disk = folder_mb(copy)
+    return {
+        "index_paragraphs": built["paragraphs"],
+        "added_decisions": summary.added,
+        "added_paragraphs": summary.paragraphs_embedded,
+        "seconds_excluding_embedding": round(summary.seconds - summary.encode_seconds, 2),
+        "keyword_update_seconds": round(keyword_seconds, 2),
+        "copy_seconds_not_counted": round(copied, 1),
+        "disk_mb_per_million_paragraphs": round(
+            disk * 1e6 / int(built["paragraphs"]),  # type: ignore[call-overload]
+            1,
+        ),
+        "note": "synthetic corpus and vectors: speed and size only",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--copies", type=int, default=8)
+    parser.add_argument("--paragraphs", type=int, help="use this much of the synthetic corpus")
+    parser.add_argument("--add-to", type=int, help="time adding decisions to this scale index")
+    parser.add_argument("--decisions", type=int, default=100)
     args = parser.parse_args()
+    if args.add_to:
+        print(json.dumps(add_to(args.add_to, args.decisions), indent=2))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
-        synthetic_corpus(corpus, args.copies)
+        if args.paragraphs:
+            from benchmarks.synthetic import Generator, write_jsonl
+
+            write_jsonl(Generator().corpus(args.paragraphs), corpus)
+        else:
+            synthetic_corpus(corpus, args.copies)
         settings = load_settings(index_dir=Path(tmp) / "index")
         decisions = [
             d

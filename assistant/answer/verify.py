@@ -52,9 +52,7 @@ _BARE_NUMBER = re.compile(r"(?<![\w£.,/])\d+(?:,\d{3})*(?:\.\d+)?(?![\w%/])")
 REFERENCE = re.compile(r"\b\d{2}\s?\d{3}\s?\d{3}\b")
 _PARAGRAPH_MARK = re.compile(r"(?:¶|paragraphs?|para\.?)\s*\d+", re.IGNORECASE)
 # A sentence ends at . ! or ? and keeps the key markers that follow it ("... found. [P1]").
-_SENTENCE_END = re.compile(
-    r"(?<=[.!?])((?:\s*\[P\d+(?:\s*[,;]\s*P\d+)*\])*)\s+(?=[A-Z0-9£(\"“‘'])"
-)
+_SENTENCE_END = re.compile(r"(?<=[.!?])((?:\s*\[P\d+(?:\s*[,;]\s*P\d+)*\])*)\s+(?=[A-Z0-9£(\"“‘'])")
 
 
 def _number(token: str) -> str:

@@ -19,7 +19,7 @@ import itertools
 import json
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -299,44 +299,44 @@ class _CachedHybrid(HybridRetriever):
 
     cache: ClassVar[dict[tuple, Any]] = {}
 
-    def _cached(self, kind: str, query: str, allowed_ids, setting: object, compute):  # type: ignore[no-untyped-def]
-        key = (kind, query, _ids_key(allowed_ids), setting, self.settings.candidates)
+    def _cached(self, kind: str, query: str, allowed, setting: object, compute):  # type: ignore[no-untyped-def]
+        key = (kind, query, _ids_key(allowed), setting, self.settings.candidates)
         if key not in self.cache:
             self.cache[key] = compute()
         return self.cache[key]
 
-    def dense(self, query, allowed_ids, filters):  # type: ignore[no-untyped-def]
+    def dense(self, query, allowed, filters):  # type: ignore[no-untyped-def]
         found = self._cached(
             "dense",
             query,
-            allowed_ids,
+            allowed,
             self.settings.dense_expansion,
-            lambda: super(_CachedHybrid, self).dense(query, allowed_ids, filters),
+            lambda: super(_CachedHybrid, self).dense(query, allowed, filters),
         )
         return [replace(c, extra=dict(c.extra)) for c in found]
 
-    def sentence_candidates(self, query, allowed_ids):  # type: ignore[no-untyped-def]
+    def sentence_candidates(self, query, allowed):  # type: ignore[no-untyped-def]
         return self._cached(
             "sentences",
             query,
-            allowed_ids,
+            allowed,
             self.settings.dense_expansion,
-            lambda: super(_CachedHybrid, self).sentence_candidates(query, allowed_ids),
+            lambda: super(_CachedHybrid, self).sentence_candidates(query, allowed),
         )
 
-    def keyword(self, query, allowed_ids):  # type: ignore[no-untyped-def]
+    def keyword(self, query, allowed):  # type: ignore[no-untyped-def]
         found = self._cached(
             "keyword",
             query,
-            allowed_ids,
+            allowed,
             self.settings.expansion_weight,
-            lambda: super(_CachedHybrid, self).keyword(query, allowed_ids),
+            lambda: super(_CachedHybrid, self).keyword(query, allowed),
         )
         return [replace(c, extra=dict(c.extra)) for c in found]
 
 
-def _ids_key(ids: Sequence[str] | None) -> tuple[str, ...] | None:
-    return None if ids is None else tuple(ids)
+def _ids_key(allowed: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if allowed is None else tuple(sorted(allowed))
 
 
 def _pipeline_row(retriever: HybridRetriever, question: GoldQuestion, k: int) -> Row:

@@ -46,6 +46,8 @@ def step_counter(total: int, progress: Progress | None) -> Callable[[str], None]
             progress(done, total, label)
 
     return tick
+
+
 PIPELINE = "pipeline"
 _STAGES = ("retrieval_s", "evidence_s", "first_token_s", "generation_s", "total_s")
 

@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 
@@ -68,7 +68,7 @@ class Index:
         self._create = create
         self._keyword_lock = threading.Lock()
         self._keyword: KeywordIndex | None = None
-        self._shared: tuple[int, dict[str, int]] | None = None
+        self._keyword_stamp: tuple[int, int] | None = None
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -99,20 +99,33 @@ class Index:
         return vectors
 
     @property
+    def keyword_dir(self) -> Path:
+        return self.dir / "bm25"
+
+    @property
     def keyword(self) -> KeywordIndex:
-        """The keyword index, rebuilt first if the store changed since it was saved."""
+        """The keyword index as the last ingest saved it, loaded again when an ingest
+        replaced it. Readers never write it: with none saved yet (an index from an older
+        version), one is built in memory for this process until 'assistant ingest' runs."""
         with self._keyword_lock:
-            if self._keyword is None or self._keyword.generation != self.store.generation:
-                self._keyword = KeywordIndex.load_or_build(self.dir / "bm25", self.store)
+            stamp = KeywordIndex.manifest_stamp(self.keyword_dir)
+            if self._keyword is None or stamp != self._keyword_stamp:
+                loaded = KeywordIndex.load(self.keyword_dir)
+                if loaded is None:
+                    log.warning(
+                        "no keyword index saved at %s; building one in memory (run "
+                        "'assistant ingest' to save it)",
+                        self.keyword_dir,
+                    )
+                    loaded = KeywordIndex.in_memory(self.store)
+                self._keyword, self._keyword_stamp = loaded, stamp
             return self._keyword
 
-    def shared_texts(self, min_decisions: int) -> dict[str, int]:
-        """Paragraph texts found in several decisions (not counting joint ones): boilerplate."""
-        with self._keyword_lock:
-            generation = self.store.generation
-            if self._shared is None or self._shared[0] != generation:
-                self._shared = (generation, self.store.shared_text_counts(min_decisions))
-            return self._shared[1]
+    def shared_texts(self, hashes: Iterable[str], min_decisions: int) -> set[str]:
+        """Those of `hashes` whose paragraph text is found in several decisions (not counting
+        joint ones): boilerplate. Looked up per question, at a cost that does not grow with
+        the corpus."""
+        return self.store.shared_hashes(hashes, min_decisions)
 
     def expected_fingerprint(self) -> dict[str, object]:
         return {

@@ -22,8 +22,8 @@ from assistant import PARSER_VERSION
 from assistant.errors import ParseError
 from assistant.index import Index
 from assistant.index.documents import embedding_text
-from assistant.index.keyword import KeywordIndex
-from assistant.index.store import content_hash, date_number, paragraph_id
+from assistant.index.keyword import KeywordWriter
+from assistant.index.store import content_hash, date_number, paragraph_id, paragraph_ref
 from assistant.injection import flagged_line, flagged_parts
 from assistant.parsing import iter_decision_files, read_path
 from assistant.parsing.limits import vet_decision
@@ -113,11 +113,10 @@ class Ingestor:
             carried = self._check_fingerprint(summary, files)
             self._recover(summary)
             self._ingest(files, carried, summary, decisions)
-            if self.store.get_meta("bm25_generation") != str(self.store.generation):
-                self.progress(len(files), len(files), "building the keyword index")
-                keyword = KeywordIndex.build(self.store)
-                keyword.save(self.index.dir / "bm25")
-                self.store.set_meta("bm25_generation", str(keyword.generation))
+            self.progress(len(files), len(files), "updating the keyword index")
+            KeywordWriter(self.index.keyword_dir, self.store).update(
+                rebuild=summary.rebuilt is not None
+            )
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -157,8 +156,14 @@ class Ingestor:
         vector deleted and one foreign vector added leave the count unchanged)."""
         pending = self.store.pending_refs()
         if pending:
+            # Back to the last committed version (its vectors are written again below), or
+            # out of the store if it never was: no decision stays half-written.
             log.warning("recovering %d decisions from an interrupted ingest", len(pending))
             self.index.vectors.delete_where_ref(pending)
+            committed = [d for ref in pending if (d := self.store.last_committed(ref))]
+            self.store.roll_back_pending(
+                {d.ref: content_hash(d, PARSER_VERSION) for d in committed}
+            )
             summary.recovered = len(pending)
         vector_ids = self.index.vectors.all_ids()
         stored_ids: set[str] = set()
@@ -168,9 +173,7 @@ class Ingestor:
         if extra:
             log.warning("removing %d vectors the store does not hold", len(extra))
             self.index.vectors.delete(extra)
-        missing_refs = sorted(
-            {pid.rsplit(":", 1)[0].replace("-", " ") for pid in stored_ids - vector_ids}
-        )
+        missing_refs = sorted({paragraph_ref(pid) for pid in stored_ids - vector_ids})
         if missing_refs:
             log.warning("re-embedding %d decisions with missing vectors", len(missing_refs))
             decisions = [d for ref in missing_refs if (d := self.store.decision(ref))]

@@ -54,6 +54,11 @@ CREATE INDEX IF NOT EXISTS decisions_group ON decisions(group_id);
 CREATE INDEX IF NOT EXISTS decisions_category ON decisions(category, subcategory);
 CREATE INDEX IF NOT EXISTS decisions_outcome ON decisions(outcome);
 CREATE INDEX IF NOT EXISTS decisions_date ON decisions(date_num);
+-- Filters compare without case (`filters_sql`): these let them use an index, not a scan.
+CREATE INDEX IF NOT EXISTS decisions_category_nocase ON decisions(lower(category));
+CREATE INDEX IF NOT EXISTS decisions_subcategory_nocase ON decisions(lower(subcategory));
+CREATE INDEX IF NOT EXISTS decisions_outcome_nocase ON decisions(lower(outcome));
+CREATE INDEX IF NOT EXISTS decisions_council_nocase ON decisions(lower(council));
 CREATE TABLE IF NOT EXISTS paragraphs (
     id TEXT PRIMARY KEY,
     ref TEXT NOT NULL,
@@ -72,6 +77,8 @@ CREATE TABLE IF NOT EXISTS remedies (
     body TEXT NOT NULL,
     PRIMARY KEY (ref, position)
 );
+-- Decisions committed since the keyword index last took them in (see keyword.py).
+CREATE TABLE IF NOT EXISTS keyword_backlog (ref TEXT PRIMARY KEY);
 -- A decision the site no longer serves (404 / 410): kept and answered from, but flagged.
 CREATE TABLE IF NOT EXISTS withdrawn (
     ref TEXT PRIMARY KEY,
@@ -89,6 +96,11 @@ _JOINT_SIMILARITY = 0.9
 
 def paragraph_id(ref: str, number: int) -> str:
     return f"{ref.replace(' ', '-')}:{number}"
+
+
+def paragraph_ref(pid: str) -> str:
+    """The reference a paragraph id names: '20-008-394:29' -> '20 008 394'."""
+    return pid.rsplit(":", 1)[0].replace("-", " ")
 
 
 def normalise_for_hash(text: str) -> str:
@@ -204,6 +216,42 @@ class Store:
                     (decision.ref, digest, decision.source),
                 )
 
+    def roll_back_pending(self, digests: dict[str, str]) -> None:
+        """Pending decisions an interrupted run left: those in `digests` (ref -> the hash of
+        their last committed version, whose paragraphs the store still holds) are marked
+        complete again; the others were never committed and are removed."""
+        with self._tx() as conn:
+            for ref in [
+                r for (r,) in conn.execute("SELECT ref FROM decisions WHERE state = 'pending'")
+            ]:
+                if ref in digests:
+                    conn.execute(
+                        "UPDATE decisions SET state = 'complete', content_hash = ? WHERE ref = ?",
+                        (digests[ref], ref),
+                    )
+                else:
+                    conn.execute("DELETE FROM paragraphs WHERE ref = ?", (ref,))
+                    conn.execute("DELETE FROM remedies WHERE ref = ?", (ref,))
+                    conn.execute("DELETE FROM decisions WHERE ref = ?", (ref,))
+            self._bump_generation(conn)
+
+    def last_committed(self, ref: str) -> Decision | None:
+        """The decision as it was last committed, even while an update of it is pending."""
+        row = self.conn.execute("SELECT body FROM decisions WHERE ref = ?", (ref,)).fetchone()
+        return Decision.model_validate_json(row[0]) if row and row[0] != "{}" else None
+
+    def totals(self) -> tuple[int, int]:
+        """(complete decisions, paragraphs), counted once per store generation."""
+        generation = self.generation
+        cached = getattr(self, "_totals", None)
+        if cached is None or cached[0] != generation:
+            decisions = self.conn.execute(
+                "SELECT COUNT(*) FROM decisions WHERE state = 'complete'"
+            ).fetchone()[0]
+            cached = (generation, int(decisions), self.count_paragraphs())
+            self._totals = cached
+        return cached[1], cached[2]
+
     def paragraph_ids(self, refs: Iterable[str]) -> list[str]:
         ids: list[str] = []
         for chunk in _chunks(list(refs), 500):
@@ -260,6 +308,10 @@ class Store:
                 )
             for decision, _ in items:
                 self._regroup(conn, decision.ref)
+            conn.executemany(
+                "INSERT OR IGNORE INTO keyword_backlog(ref) VALUES(?)",
+                [(decision.ref,) for decision, _ in items],
+            )
             self._bump_generation(conn)
 
     def clear(self) -> None:
@@ -267,6 +319,7 @@ class Store:
             conn.execute("DELETE FROM paragraphs")
             conn.execute("DELETE FROM remedies")
             conn.execute("DELETE FROM decisions")
+            conn.execute("DELETE FROM keyword_backlog")  # the keyword index is rebuilt whole
             self._bump_generation(conn)
 
     def _bump_generation(self, conn: sqlite3.Connection) -> None:
@@ -442,12 +495,14 @@ class Store:
         return result
 
     def paragraphs_by_id(self, ids: list[str]) -> dict[str, StoredParagraph]:
+        """The paragraphs among `ids` of committed decisions (a pending one's are not)."""
         found: dict[str, StoredParagraph] = {}
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                "SELECT id, ref, number, section, subsection, text, text_hash FROM paragraphs "
-                f"WHERE id IN ({marks})",
+                "SELECT p.id, p.ref, p.number, p.section, p.subsection, p.text, p.text_hash "
+                "FROM paragraphs p JOIN decisions d ON d.ref = p.ref "
+                f"WHERE d.state = 'complete' AND p.id IN ({marks})",
                 chunk,
             )
             found.update({row[0]: StoredParagraph(*row) for row in rows})
@@ -473,6 +528,42 @@ class Store:
                 return
             yield [StoredParagraph(*row) for row in rows]
             last = rows[-1][0]
+
+    def complete_paragraphs(self, refs: Iterable[str]) -> Iterator[list[StoredParagraph]]:
+        """The paragraphs of those of `refs` that are committed, a chunk of decisions at a
+        time, each decision's in number order."""
+        for chunk in _chunks(sorted(set(refs)), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT p.id, p.ref, p.number, p.section, p.subsection, p.text, p.text_hash "
+                "FROM paragraphs p JOIN decisions d ON d.ref = p.ref "
+                f"WHERE d.state = 'complete' AND p.ref IN ({marks}) ORDER BY p.ref, p.number",
+                chunk,
+            ).fetchall()
+            yield [StoredParagraph(*row) for row in rows]
+
+    def keyword_backlog(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT ref FROM keyword_backlog ORDER BY ref")]
+
+    def clear_keyword_backlog(self, refs: Iterable[str]) -> None:
+        with self._tx() as conn:
+            conn.executemany("DELETE FROM keyword_backlog WHERE ref = ?", [(r,) for r in refs])
+
+    def shared_hashes(self, hashes: Iterable[str], min_decisions: int) -> set[str]:
+        """Those of `hashes` whose text stands in at least `min_decisions` distinct (joint-
+        grouped) decisions. Each look-up stops at `min_decisions`, so its cost does not grow
+        with the corpus however many decisions share a text."""
+        shared: set[str] = set()
+        for digest in set(hashes):
+            found = self.conn.execute(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT COALESCE(d.group_id, d.ref) "
+                "FROM paragraphs p JOIN decisions d ON d.ref = p.ref "
+                "WHERE p.text_hash = ? LIMIT ?)",
+                (digest, min_decisions),
+            ).fetchone()[0]
+            if found >= min_decisions:
+                shared.add(digest)
+        return shared
 
     def shared_text_counts(self, min_decisions: int) -> dict[str, int]:
         """text hash -> number of distinct (joint-grouped) decisions, for repeated texts."""

@@ -105,7 +105,10 @@ class VectorStore:
         *,
         ids: Sequence[str] | None = None,
         where: dict[str, Any] | None = None,
+        details: bool = False,
     ) -> list[VectorHit]:
+        """The `n` nearest vectors (among `ids`, or passing `where`); with `details`, their
+        documents and metadata too (the retrievers read those from the store instead)."""
         from chromadb.errors import NotFoundError
 
         kwargs: dict[str, Any] = {}
@@ -120,7 +123,7 @@ class VectorStore:
             result = self.collection.query(
                 query_embeddings=[embedding],
                 n_results=min(n, total),
-                include=["distances", "documents", "metadatas"],
+                include=["distances", "documents", "metadatas"] if details else ["distances"],
                 **kwargs,
             )
         except NotFoundError:
@@ -128,15 +131,32 @@ class VectorStore:
                 f"The vector collection {self.name!r} was removed, most likely because another "
                 "process rebuilt the index while this one was reading it. Start again."
             ) from None
+        found = zip(result["ids"][0], result["distances"][0], strict=True)
+        if not details:
+            return [VectorHit(id=i, distance=float(d), document="", metadata={}) for i, d in found]
         return [
             VectorHit(id=i, distance=float(d), document=doc or "", metadata=dict(meta or {}))
-            for i, d, doc, meta in zip(
-                result["ids"][0],
-                result["distances"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                strict=True,
+            for (i, d), doc, meta in zip(
+                found, result["documents"][0], result["metadatas"][0], strict=True
             )
+        ]
+
+    def nearest_among(self, embedding: np.ndarray, ids: Sequence[str], n: int) -> list[VectorHit]:
+        """Exact search over a few vectors, fetched by id: for a handful of paragraphs, an
+        HNSW search restricted to them walks most of the graph (150 ms at 100k vectors
+        for one decision's 14, against 1 ms to fetch them)."""
+        if not ids:
+            return []
+        got = self.collection.get(ids=list(ids), include=["embeddings"])
+        if not got["ids"]:
+            return []
+        matrix = np.asarray(got["embeddings"], dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(embedding))
+        distances = 1.0 - (matrix @ embedding.astype(np.float32)) / np.maximum(norms, 1e-12)
+        order = np.argsort(distances, kind="stable")[:n]
+        return [
+            VectorHit(id=got["ids"][i], distance=float(distances[i]), document="", metadata={})
+            for i in order
         ]
 
     def drop(self) -> None:

@@ -1,8 +1,11 @@
 """Dense, keyword and hybrid paragraph retrievers.
 
 Filtering stays fast at scale: the store (SQLite, indexed columns) resolves filters to the
-matching decisions first; Chroma is then searched only among those paragraphs' ids when they
-are few enough (`ids=`), else with a metadata `where`; BM25 takes a weight mask. Paragraphs
+matching decisions first. Chroma is then searched the cheapest way for the filter's size
+(`filtered_dense`): a handful of paragraphs exactly, their vectors fetched by id; a broad
+share by over-fetching from the unfiltered HNSW search and dropping hits outside the
+filter; the rest among their ids (`ids=`). A metadata `where` costs 20-30x an unfiltered
+search. BM25 masks its scores by decision. Paragraphs
 every decision shares ("The Ombudsman's role and powers") are scored down so they do not
 crowd out the paragraphs that answer, and a joint decision yields one hit listing all its
 references. A question's plain-English phrases bring the Ombudsman's terms of art into the
@@ -27,8 +30,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.index import Index
-from assistant.index.keyword import KeywordIndex, _bm25s
-from assistant.index.store import date_number, normalise_for_hash
+from assistant.index.store import normalise_for_hash, paragraph_ref
+from assistant.index.vectors import VectorHit
 from assistant.retrieval.glossary import default_glossary
 from assistant.retrieval.priors import question_types, section_matches
 from assistant.settings import RetrievalSettings
@@ -45,9 +48,18 @@ BOILERPLATE_SECTIONS = {
         "How I considered this complaint",
     )
 }
-# Above this many matching paragraphs, a Chroma `ids=` restriction costs more than `where`.
-_MAX_ID_RESTRICTION = 20_000
+# Filtered dense search, by the filter's size (measured at 100k vectors, `benchmarks/`):
+# up to this many paragraphs, exact search over their vectors fetched by id;
+_EXACT_MAX = 500
+# from this share of the corpus up, the unfiltered search over-fetches this many times the
+# candidates the share would leave, and the hits outside the filter are dropped;
+_OVERFETCH_MIN_SHARE = 0.08
+_OVERFETCH = 2.0
+# in between (or when over-fetching left too few), an HNSW search among their ids.
 _SHARED_TEXT_MIN_DECISIONS = 3
+
+# The decisions a filter lets through (None: no filter).
+Allowed = frozenset[str] | None
 
 
 @dataclass
@@ -84,19 +96,15 @@ class ParagraphRetriever(BaseRetriever):
     ) -> list[RetrievedParagraph]:
         filters = filters or SearchFilters()
         k = k or self.k
-        allowed_refs = self.index.store.refs_matching(filters)
-        if allowed_refs is not None and not allowed_refs:
+        matching = self.index.store.refs_matching(filters)
+        if matching is not None and not matching:
             return []
-        allowed_ids = (
-            self.index.store.paragraph_ids(allowed_refs) if allowed_refs is not None else None
-        )
-        candidates = self.candidates(query, allowed_ids, filters)
+        allowed = frozenset(matching) if matching is not None else None
+        candidates = self.candidates(query, allowed, filters)
         return self.finish(candidates, k, query)
 
-    def candidates(
-        self, query: str, allowed_ids: list[str] | None, filters: SearchFilters
-    ) -> list[Candidate]:
-        """Scored candidates; `allowed_ids` are the paragraphs passing the filters (None: all)."""
+    def candidates(self, query: str, allowed: Allowed, filters: SearchFilters) -> list[Candidate]:
+        """Scored candidates; `allowed` are the decisions passing the filters (None: all)."""
         raise NotImplementedError
 
     # shared steps ------------------------------------------------------------------
@@ -106,43 +114,48 @@ class ParagraphRetriever(BaseRetriever):
             return ""
         return default_glossary().expansion(query)
 
-    def dense(
-        self, query: str, allowed_ids: list[str] | None, filters: SearchFilters
-    ) -> list[Candidate]:
+    def dense(self, query: str, allowed: Allowed, filters: SearchFilters) -> list[Candidate]:
         if self.settings.dense_expansion and (extra := self.expansion(query)):
             query = f"{query} ({extra})"
         vector = self.index.embedder.encode_query(query)
         n = self.settings.candidates
-        if allowed_ids is None:
+        if allowed is None:
             hits = self.index.vectors.query(vector, n)
         else:
-            if len(allowed_ids) <= _MAX_ID_RESTRICTION:
-                hits = self.index.vectors.query(vector, n, ids=allowed_ids)
-            else:
-                hits = self.index.vectors.query(vector, n, where=chroma_where(filters))
+            hits = self.filtered_dense(vector, n, allowed)
         return [
             Candidate(id=h.id, dense_rank=rank, dense_similarity=1.0 - h.distance)
             for rank, h in enumerate(hits, start=1)
         ]
 
-    def keyword(self, query: str, allowed_ids: list[str] | None) -> list[Candidate]:
-        allowed = set(allowed_ids) if allowed_ids is not None else None
+    def filtered_dense(
+        self, vector: np.ndarray, n: int, allowed: frozenset[str]
+    ) -> list[VectorHit]:
+        """The `n` nearest paragraphs of the `allowed` decisions, the cheapest way for the
+        filter's size: a few paragraphs exactly; a broad share over-fetched and filtered;
+        the rest by an HNSW search among their ids."""
+        store, vectors = self.index.store, self.index.vectors
+        decisions, paragraphs = store.totals()
+        share = len(allowed) / max(1, decisions)
+        if share * paragraphs <= _EXACT_MAX:
+            return vectors.nearest_among(vector, store.paragraph_ids(allowed), n)
+        if share >= _OVERFETCH_MIN_SHARE:
+            fetch = min(paragraphs, int(n * _OVERFETCH / share) + n)
+            kept = [h for h in vectors.query(vector, fetch) if paragraph_ref(h.id) in allowed]
+            if len(kept) >= n or fetch >= paragraphs:
+                return kept[:n]
+        ids = store.paragraph_ids(allowed)
+        return vectors.query(vector, min(n, len(ids)), ids=ids) if ids else []
+
+    def keyword(self, query: str, allowed: Allowed) -> list[Candidate]:
         extra = self.expansion(query) if self.settings.expansion_weight > 0 else ""
+        parts = [(query, 1.0)]
         if extra:
-            found = weighted_keyword_query(
-                self.index.keyword,
-                [(query, 1.0), (extra, self.settings.expansion_weight)],
-                self.settings.candidates,
-                allowed,
-            )
-        else:
-            found = [
-                (h.id, h.score)
-                for h in self.index.keyword.query(query, self.settings.candidates, allowed)
-            ]
+            parts.append((extra, self.settings.expansion_weight))
+        found = self.index.keyword.weighted_query(parts, self.settings.candidates, allowed)
         return [
-            Candidate(id=pid, keyword_rank=rank, extra={"bm25": score})
-            for rank, (pid, score) in enumerate(found, start=1)
+            Candidate(id=hit.id, keyword_rank=rank, extra={"bm25": hit.score})
+            for rank, hit in enumerate(found, start=1)
         ]
 
     def finish(
@@ -158,7 +171,11 @@ class ParagraphRetriever(BaseRetriever):
         groups = store.group_of(refs) if self.group_joint else {r: r for r in refs}
         members = store.group_members(refs) if self.group_joint else {}
         shared = (
-            self.index.shared_texts(_SHARED_TEXT_MIN_DECISIONS) if self.penalise_boilerplate else {}
+            self.index.shared_texts(
+                (p.text_hash for p in paragraphs.values()), _SHARED_TEXT_MIN_DECISIONS
+            )
+            if self.penalise_boilerplate
+            else set()
         )
         for candidate in candidates:
             paragraph = paragraphs[candidate.id]
@@ -231,20 +248,16 @@ class ParagraphRetriever(BaseRetriever):
 
 
 class DenseRetriever(ParagraphRetriever):
-    def candidates(
-        self, query: str, allowed_ids: list[str] | None, filters: SearchFilters
-    ) -> list[Candidate]:
-        found = self.dense(query, allowed_ids, filters)
+    def candidates(self, query: str, allowed: Allowed, filters: SearchFilters) -> list[Candidate]:
+        found = self.dense(query, allowed, filters)
         for c in found:
             c.score = c.dense_similarity or 0.0
         return found
 
 
 class KeywordRetriever(ParagraphRetriever):
-    def candidates(
-        self, query: str, allowed_ids: list[str] | None, filters: SearchFilters
-    ) -> list[Candidate]:
-        found = self.keyword(query, allowed_ids)
+    def candidates(self, query: str, allowed: Allowed, filters: SearchFilters) -> list[Candidate]:
+        found = self.keyword(query, allowed)
         for c in found:
             c.score = float(c.extra["bm25"])
         return found
@@ -253,20 +266,18 @@ class KeywordRetriever(ParagraphRetriever):
 class HybridRetriever(ParagraphRetriever):
     """Reciprocal rank fusion of dense and keyword ranks (keyword weighted, see settings)."""
 
-    def candidates(
-        self, query: str, allowed_ids: list[str] | None, filters: SearchFilters
-    ) -> list[Candidate]:
+    def candidates(self, query: str, allowed: Allowed, filters: SearchFilters) -> list[Candidate]:
         merged: dict[str, Candidate] = {}
-        for c in self.dense(query, allowed_ids, filters):
+        for c in self.dense(query, allowed, filters):
             merged[c.id] = c
-        for c in self.keyword(query, allowed_ids):
+        for c in self.keyword(query, allowed):
             existing = merged.setdefault(c.id, Candidate(id=c.id))
             existing.keyword_rank = c.keyword_rank
             existing.extra.update(c.extra)
         sentence_ranks: dict[str, int] = {}
         if self.settings.sentence_weight > 0:
             for rank, (pid, similarity) in enumerate(
-                self.sentence_candidates(query, allowed_ids), start=1
+                self.sentence_candidates(query, allowed), start=1
             ):
                 sentence_ranks[pid] = rank
                 candidate = merged.setdefault(pid, Candidate(id=pid))
@@ -285,39 +296,15 @@ class HybridRetriever(ParagraphRetriever):
             c.score = score
         return list(merged.values())
 
-    def sentence_candidates(
-        self, query: str, allowed_ids: list[str] | None
-    ) -> list[tuple[str, float]]:
+    def sentence_candidates(self, query: str, allowed: Allowed) -> list[tuple[str, float]]:
         """Paragraphs ranked by their best sentence (max-sim), see `sentences.py`."""
         from assistant.retrieval.sentences import SentenceIndex
 
         if self.settings.dense_expansion and (extra := self.expansion(query)):
             query = f"{query} ({extra})"
         vector = self.index.embedder.encode_query(query)
-        allowed = set(allowed_ids) if allowed_ids is not None else None
-        return SentenceIndex.for_index(self.index).query(vector, self.settings.candidates, allowed)
-
-
-def weighted_keyword_query(
-    keyword: KeywordIndex, parts: Sequence[tuple[str, float]], n: int, allowed: set[str] | None
-) -> list[tuple[str, float]]:
-    """BM25 of several texts, summed with weights: the question and its expansion terms."""
-    if not keyword.ids:
-        return []
-    total = np.zeros(len(keyword.ids), dtype=np.float32)
-    for text, weight in parts:
-        tokens = [t for t in bm25_words(text) if t in keyword.retriever.vocab_dict]
-        if tokens and weight:
-            total += weight * keyword.retriever.get_scores(tokens)
-    if allowed is not None:
-        mask = np.zeros(len(keyword.ids), dtype=bool)
-        for pid in allowed:
-            position = keyword.position.get(pid)
-            if position is not None:
-                mask[position] = True
-        total[~mask] = 0.0
-    top = np.argsort(-total, kind="stable")[:n]
-    return [(keyword.ids[int(i)], float(total[i])) for i in top if total[i] > 0]
+        ids = set(self.index.store.paragraph_ids(allowed)) if allowed is not None else None
+        return SentenceIndex.for_index(self.index).query(vector, self.settings.candidates, ids)
 
 
 def share_with_neighbours(
@@ -338,11 +325,6 @@ def share_with_neighbours(
                 near.append(found[1])
         if near:
             candidate.score += weight * max(near)
-
-
-def bm25_words(text: str) -> list[str]:
-    """The keyword index's own tokens for `text` (its tokenizer and stopwords)."""
-    return _bm25s().tokenize([text], stopwords="en", return_ids=False, show_progress=False)[0]
 
 
 def diversify(
@@ -373,21 +355,6 @@ def diversify(
         taken[group] += 1
         chosen.append(candidate)
     return chosen
-
-
-def chroma_where(filters: SearchFilters) -> dict[str, Any] | None:
-    clauses: list[dict[str, Any]] = []
-    for name in ("category", "subcategory", "outcome", "council", "ref"):
-        value = getattr(filters, name)
-        if value:
-            clauses.append({name: value})
-    if filters.date_from:
-        clauses.append({"date": {"$gte": date_number(filters.date_from)}})
-    if filters.date_to:
-        clauses.append({"date": {"$lte": date_number(filters.date_to)}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def to_document(hit: RetrievedParagraph) -> Document:

@@ -68,7 +68,7 @@ def test_ingest_and_query_through_a_chroma_server(tmp_path: Path, chroma_server:
     assert index.vectors.count() == 84
     assert not (tmp_path / "index" / "chroma").exists()  # nothing embedded locally
     query = index.embedder.encode_query("payment for delay in a stage two complaint")
-    hits = index.vectors.query(query, 3)
+    hits = index.vectors.query(query, 3, details=True)
     assert len(hits) == 3 and all(h.metadata["ref"] for h in hits)
     again = Ingestor(Index(settings)).run([CORPUS / "decisions"])
     assert again.unchanged == 5 and again.paragraphs_embedded == 0

@@ -30,8 +30,9 @@ def assert_consistent(index: Index, expected_paragraphs: int) -> None:
     assert index.vectors.count() == expected_paragraphs
     assert index.vectors.all_ids() == stored
     assert index.store.pending_refs() == []
-    keyword = KeywordIndex.load_or_build(index.dir / "bm25", index.store)
-    assert sorted(keyword.ids) == sorted(stored)
+    keyword = KeywordIndex.load(index.keyword_dir)
+    assert keyword is not None and sorted(keyword.ids) == sorted(stored)
+    assert index.store.keyword_backlog() == []
 
 
 def test_built_index_holds_every_paragraph_once(built_index: Index) -> None:
