@@ -211,7 +211,8 @@ class Application:
             if progress is not None:
                 progress(done, total or 0, f"{phase} {label}")
 
-        return run_sync(self.settings, options, moved)
+        with _disk_full_is_one_line(self.settings.index_dir):
+            return run_sync(self.settings, options, moved)
 
     def export_corpus(self, path: Path) -> ExportSummary:
         """The parsed corpus as JSON Lines, with source URLs and attribution."""

@@ -232,3 +232,22 @@ print("RESULTS" + json.dumps(out))
             path.chmod(0o755 if path.is_dir() else 0o644)
     # Nothing was changed or lost.
     assert_consistent(Index(make_settings(folder)), EXPECTED_PARAGRAPHS)
+
+
+def test_a_full_disk_during_sync_is_one_line_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sync indexes what it fetched through the same writer: a write failing for want of
+    space is the same one line, not a traceback."""
+    import errno
+
+    from assistant import application
+    from assistant.application import SyncOptions
+    from assistant.errors import IndexStateError
+
+    def no_space(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(application, "run_sync", no_space)
+    with pytest.raises(IndexStateError, match="the disk is full"):
+        Application(make_settings(tmp_path / "index")).sync(SyncOptions())
