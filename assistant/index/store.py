@@ -29,7 +29,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -254,9 +254,7 @@ class Store:
 
     def paragraph_ids(self, refs: Iterable[str]) -> list[str]:
         ids: list[str] = []
-        for chunk in _chunks(list(refs), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(f"SELECT id FROM paragraphs WHERE ref IN ({marks})", chunk)
+        for rows in self._in_chunks("SELECT id FROM paragraphs WHERE ref", list(refs)):
             ids.extend(r[0] for r in rows)
         return ids
 
@@ -390,14 +388,12 @@ class Store:
 
     def decision_meta(self, refs: Iterable[str]) -> dict[str, DecisionMeta]:
         found: dict[str, DecisionMeta] = {}
-        for chunk in _chunks(sorted(set(refs)), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                "SELECT d.ref, council, category, subcategory, outcome, date_num, "
-                "json_extract(body, '$.url'), w.since FROM decisions d "
-                f"LEFT JOIN withdrawn w ON w.ref = d.ref WHERE d.ref IN ({marks})",
-                chunk,
-            )
+        for rows in self._in_chunks(
+            "SELECT d.ref, council, category, subcategory, outcome, date_num, "
+            "json_extract(body, '$.url'), w.since FROM decisions d "
+            "LEFT JOIN withdrawn w ON w.ref = d.ref WHERE d.ref",
+            sorted(set(refs)),
+        ):
             for ref, council, category, subcategory, outcome, date_num, url, gone in rows:
                 date = (
                     dt.date(date_num // 10000, date_num // 100 % 100, date_num % 100)
@@ -419,11 +415,9 @@ class Store:
     def decision_texts(self, refs: Iterable[str]) -> dict[str, str]:
         """ref -> its council and whole record as stored (for name checks on a few hits)."""
         found: dict[str, str] = {}
-        for chunk in _chunks(sorted(set(refs)), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT ref, council, body FROM decisions WHERE ref IN ({marks})", chunk
-            )
+        for rows in self._in_chunks(
+            "SELECT ref, council, body FROM decisions WHERE ref", sorted(set(refs))
+        ):
             for ref, council, body in rows:
                 found[ref] = f"{council or ''}\n{body}"
         return found
@@ -431,13 +425,12 @@ class Store:
     def group_members(self, refs: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """ref -> every reference of its joint decision (itself alone when not joint)."""
         result: dict[str, tuple[str, ...]] = {}
-        for chunk in _chunks(sorted(set(refs)), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT d.ref, m.ref FROM decisions d JOIN decisions m "
-                f"ON m.group_id = d.group_id WHERE d.ref IN ({marks}) ORDER BY m.ref",
-                chunk,
-            )
+        for rows in self._in_chunks(
+            "SELECT d.ref, m.ref FROM decisions d JOIN decisions m "
+            "ON m.group_id = d.group_id WHERE d.ref",
+            sorted(set(refs)),
+            " ORDER BY m.ref",
+        ):
             grouped: dict[str, list[str]] = {}
             for ref, member in rows:
                 grouped.setdefault(ref, []).append(member)
@@ -458,11 +451,9 @@ class Store:
             for ref, group, body in self.conn.execute(sql + " ORDER BY r.ref, r.position", args):
                 yield ref, group, Remedy.model_validate_json(body)
             return
-        for chunk in _chunks(sorted(set(refs)), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                sql + f" AND r.ref IN ({marks}) ORDER BY r.ref, r.position", [*args, *chunk]
-            )
+        for rows in self._in_chunks(
+            sql + " AND r.ref", sorted(set(refs)), " ORDER BY r.ref, r.position", args
+        ):
             for ref, group, body in rows:
                 yield ref, group, Remedy.model_validate_json(body)
 
@@ -485,28 +476,27 @@ class Store:
 
     def group_of(self, refs: Iterable[str]) -> dict[str, str]:
         result: dict[str, str] = {}
-        for chunk in _chunks(sorted(set(refs)), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT ref, COALESCE(group_id, ref) FROM decisions WHERE ref IN ({marks})",
-                chunk,
-            )
+        for rows in self._in_chunks(
+            "SELECT ref, COALESCE(group_id, ref) FROM decisions WHERE ref", sorted(set(refs))
+        ):
             result.update(dict(rows))
         return result
 
     def paragraphs_by_id(self, ids: list[str]) -> dict[str, StoredParagraph]:
         """The paragraphs among `ids` of committed decisions (a pending one's are not)."""
         found: dict[str, StoredParagraph] = {}
-        for chunk in _chunks(ids, 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                "SELECT p.id, p.ref, p.number, p.section, p.subsection, p.text, p.text_hash "
-                "FROM paragraphs p JOIN decisions d ON d.ref = p.ref "
-                f"WHERE d.state = 'complete' AND p.id IN ({marks})",
-                chunk,
-            )
+        for rows in self._in_chunks(f"{_COMPLETE_PARAGRAPHS} AND p.id", ids):
             found.update({row[0]: StoredParagraph(*row) for row in rows})
         return found
+
+    def _in_chunks(
+        self, head: str, values: list, tail: str = "", args: Sequence[object] = ()
+    ) -> Iterator[list[tuple]]:
+        """`{head} IN (…){tail}` over `values`, 500 at a time (after `args`): the rows of
+        each chunk, so no statement grows with the number of values."""
+        for chunk in _chunks(values, 500):
+            marks = ",".join("?" * len(chunk))
+            yield self.conn.execute(f"{head} IN ({marks}){tail}", [*args, *chunk]).fetchall()
 
     def decision_labels(self) -> Iterator[tuple[str, str | None, str | None, str | None]]:
         """(ref, council, category, subcategory) of every complete decision."""
@@ -519,10 +509,7 @@ class Store:
         last = ""
         while True:
             rows = self.conn.execute(
-                "SELECT p.id, p.ref, p.number, p.section, p.subsection, p.text, p.text_hash "
-                "FROM paragraphs p JOIN decisions d ON d.ref = p.ref "
-                "WHERE d.state = 'complete' AND p.id > ? ORDER BY p.id LIMIT ?",
-                (last, batch),
+                f"{_COMPLETE_PARAGRAPHS} AND p.id > ? ORDER BY p.id LIMIT ?", (last, batch)
             ).fetchall()
             if not rows:
                 return
@@ -532,14 +519,9 @@ class Store:
     def complete_paragraphs(self, refs: Iterable[str]) -> Iterator[list[StoredParagraph]]:
         """The paragraphs of those of `refs` that are committed, a chunk of decisions at a
         time, each decision's in number order."""
-        for chunk in _chunks(sorted(set(refs)), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                "SELECT p.id, p.ref, p.number, p.section, p.subsection, p.text, p.text_hash "
-                "FROM paragraphs p JOIN decisions d ON d.ref = p.ref "
-                f"WHERE d.state = 'complete' AND p.ref IN ({marks}) ORDER BY p.ref, p.number",
-                chunk,
-            ).fetchall()
+        for rows in self._in_chunks(
+            f"{_COMPLETE_PARAGRAPHS} AND p.ref", sorted(set(refs)), " ORDER BY p.ref, p.number"
+        ):
             yield [StoredParagraph(*row) for row in rows]
 
     def keyword_backlog(self) -> list[str]:
@@ -589,13 +571,10 @@ class Store:
     def count_paragraphs(self, refs: set[str] | None = None) -> int:
         if refs is None:
             return int(self.conn.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0])
-        total = 0
-        for chunk in _chunks(sorted(refs), 500):
-            marks = ",".join("?" * len(chunk))
-            total += self.conn.execute(
-                f"SELECT COUNT(*) FROM paragraphs WHERE ref IN ({marks})", chunk
-            ).fetchone()[0]
-        return total
+        return sum(
+            rows[0][0]
+            for rows in self._in_chunks("SELECT COUNT(*) FROM paragraphs WHERE ref", sorted(refs))
+        )
 
     def stats(self) -> dict[str, object]:
         conn = self.conn
@@ -679,6 +658,12 @@ class Transaction:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+_COMPLETE_PARAGRAPHS = (
+    "SELECT p.id, p.ref, p.number, p.section, p.subsection, p.text, p.text_hash "
+    "FROM paragraphs p JOIN decisions d ON d.ref = p.ref WHERE d.state = 'complete'"
+)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
