@@ -16,6 +16,7 @@ from assistant.index.ingest import Ingestor
 from assistant.llm import ChatBackend
 from assistant.llm.fake import ScriptedChatModel
 from assistant.settings import Settings, load_settings
+from assistant.types import Answer, Verification
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -27,6 +28,26 @@ os.environ.pop("LGSCO_CONFIG", None)
 
 def make_settings(index_dir: Path, **overrides: object) -> Settings:
     return load_settings(index_dir=index_dir, runs_dir=index_dir / "runs", **overrides)
+
+
+def bare_answer(
+    verification: Verification, *, answered: bool = True, output: str = "x [P1]"
+) -> Answer:
+    """An answer with nothing but its verification and whether it answered: for the checks
+    that read only those."""
+    return Answer(
+        question="q",
+        standalone_question="q",
+        text="t",
+        citations=(),
+        hits=(),
+        answered=answered,
+        verification=verification,
+        timings={},
+        model="m",
+        prompt_version="answer.v1",
+        model_output=output,
+    )
 
 
 def scripted(*replies: str) -> ChatBackend:

@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.types import Answer, Verification
-
-
-def answer(verification: Verification, *, answered: bool = True, output: str = "x [P1]") -> Answer:
-    return Answer(
-        question="q",
-        standalone_question="q",
-        text="t",
-        citations=(),
-        hits=(),
-        answered=answered,
-        verification=verification,
-        timings={},
-        model="m",
-        prompt_version="answer.v1",
-        model_output=output,
-    )
+from assistant.types import Verification
+from tests.conftest import bare_answer as answer
 
 
 def test_a_clean_answer_says_nothing_changed() -> None:

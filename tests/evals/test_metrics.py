@@ -18,6 +18,7 @@ from assistant.evaluation.metrics import (
 )
 from assistant.evaluation.runner import PIPELINE, EvalRun, summarise
 from assistant.types import Answer, Verification
+from tests.conftest import bare_answer
 
 GOLD = Path(__file__).resolve().parents[2] / "evals" / "gold.jsonl"
 
@@ -113,18 +114,7 @@ def test_bootstrap_calls_one_flipped_question_noise_and_many_a_drop() -> None:
 
 
 def _answer(answered: bool = True, **verification: object) -> Answer:
-    return Answer(
-        question="q",
-        standalone_question="q",
-        text="t",
-        citations=(),
-        hits=(),
-        answered=answered,
-        verification=Verification(**verification),
-        timings={},
-        model="m",
-        prompt_version="answer.v2",
-    )
+    return bare_answer(Verification(**verification), answered=answered)  # type: ignore[arg-type]
 
 
 def test_statement_metrics_say_what_became_of_the_models_words() -> None:
