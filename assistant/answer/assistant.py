@@ -193,11 +193,23 @@ class Assistant:
     def answerable(self, question: str, hits: Sequence[RetrievedParagraph]) -> bool:
         """The relevance gate: is anything retrieved relevant enough to answer from, and
         about the council the question names, if it names one?"""
-        return (
-            bool(hits)
-            and is_relevant(question, hits, self.settings.retrieval.min_keyword_overlap)
-            and not self.unmatched_councils(question, hits)
-        )
+        return self.declined_because(question, hits) is None
+
+    def declined_because(self, question: str, hits: Sequence[RetrievedParagraph]) -> str | None:
+        """What the user is told when the gate declines the question (the council it names
+        and no decision found is about, when that is why); None when it passes."""
+        councils = self.unmatched_councils(question, hits) if hits else ()
+        if councils:
+            names = " or ".join(c.name for c in councils)
+            return (
+                f"The decisions in the index {DECLINE_PHRASE}: none of the decisions found is "
+                f"about {names}, so nothing is cited."
+            )
+        if not hits or not is_relevant(
+            question, hits, self.settings.retrieval.min_keyword_overlap
+        ):
+            return NOT_ANSWERED
+        return None
 
     def unmatched_councils(
         self, question: str, hits: Sequence[RetrievedParagraph]
@@ -230,12 +242,12 @@ class Assistant:
         run.timings["retrieval_s"] = (
             time.perf_counter() - run.started - run.timings.get("condense_s", 0)
         )
-        relevant = self.answerable(run.standalone, run.hits)
+        declined = self.declined_because(run.standalone, run.hits)
         run.mark("evidence_s")
-        yield EvidenceEvent(run.standalone, run.hits, relevant)
-        if not relevant:
+        yield EvidenceEvent(run.standalone, run.hits, declined is None)
+        if declined is not None:
             run.mark("total_s")
-            yield AnswerEvent(self._answer(run, text=self._not_answered(run), answered=False))
+            yield AnswerEvent(self._answer(run, text=declined, answered=False))
             return
 
         context = Context.of(run.hits)
@@ -264,16 +276,6 @@ class Assistant:
         yield AnswerEvent(self._verified(run, context, raw, usage))
 
     # steps -----------------------------------------------------------------------
-    def _not_answered(self, run: _Run) -> str:
-        councils = self.unmatched_councils(run.standalone, run.hits) if run.hits else ()
-        if not councils:
-            return NOT_ANSWERED
-        names = " or ".join(c.name for c in councils)
-        return (
-            f"The decisions in the index {DECLINE_PHRASE}: none of the decisions found is "
-            f"about {names}, so nothing is cited."
-        )
-
     @cached_property
     def council_names(self) -> tuple[str, ...]:
         """Place names of the index's councils: names an answer must not bring in unless
