@@ -137,7 +137,11 @@ def test_resync_costs_listing_pages_plus_one_request_per_new_or_edited(synced) -
         "protection conference?"
     )
     assert answer.answered
-    assert answer.citations[0].ref == needle.ref and "Sign Language" in answer.citations[0].quote
+    # Which list lost the new paragraph, should this ever fail (it did once in CI, unseen
+    # in many runs here): each hit's dense and keyword rank.
+    ranks = [(h.label, h.dense_rank, h.keyword_rank) for h in answer.hits]
+    cited = [c for c in answer.citations if c.ref == needle.ref and c.paragraph == 3]
+    assert cited and "Sign Language" in cited[0].quote, ranks
 
 
 def test_full_walk_finds_a_withdrawn_decision_and_answers_flag_it(synced) -> None:
