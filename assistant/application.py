@@ -186,6 +186,7 @@ class Application:
         return IndexStats(
             **index.store.stats(),  # type: ignore[arg-type]
             fingerprint=index.stored_fingerprint(),
+            encoder=index.store.get_meta_json("encoder"),
             vectors=vectors,
             index_dir=str(index.dir),
             flagged=tuple(_flagged(index)),

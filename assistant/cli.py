@@ -57,7 +57,8 @@ def clear_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except AssistantError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            # Escaped: a message may hold brackets ("[embedding] device", a file name).
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err.print("interrupted; re-running is safe")
@@ -208,6 +209,13 @@ def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
         f"{data.paragraphs} paragraphs, {data.vectors} vectors in {data.index_dir}"
     )
     out.print(f"fingerprint: {data.fingerprint}")
+    if data.encoder:
+        e = data.encoder
+        out.print(
+            f"encoder: {e.get('model')} on {e.get('device')}, {e.get('processes')} process(es) "
+            f"x {e.get('threads')} threads, batch {e.get('batch_size')}; last ingest "
+            f"{e.get('last_ingest_paragraphs_per_s')} paragraphs/s"
+        )
     if data.pending:
         out.print(f"[yellow]{data.pending} decisions pending: re-run ingest to finish[/]")
     if data.withdrawn:

@@ -44,6 +44,10 @@ class VectorsMissingError(IndexStateError):
         )
 
 
+class SettingsError(AssistantError):
+    """A configured value (environment, `lgsco.toml`) the assistant cannot use."""
+
+
 class InputError(AssistantError):
     """A question, filter or upload the assistant cannot accept."""
 

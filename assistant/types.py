@@ -331,6 +331,11 @@ class IndexStats(_Value):
     by_outcome: dict[str, int]
     by_year: dict[str, int]
     fingerprint: dict[str, object] | None
+    encoder: dict[str, object] | None = Field(
+        default=None,
+        description="The encoder of the latest ingest that embedded anything: model, "
+        "device, processes, threads, batch size, and its paragraphs per second",
+    )
     vectors: int
     index_dir: str
     flagged: tuple[str, ...] = Field(

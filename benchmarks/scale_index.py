@@ -57,6 +57,9 @@ class SyntheticEncoder:
         self.centres = topic_centres(seed)
         self.encoded = 0
 
+    def describe(self) -> dict[str, object]:
+        return {"model": self.fingerprint, "device": "synthetic vectors, no model"}
+
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)

@@ -113,12 +113,26 @@ class Ingestor:
             carried = self._check_fingerprint(summary, files)
             self._recover(summary)
             self._ingest(files, carried, summary, decisions)
+            if summary.paragraphs_embedded:
+                self._record_encoder(summary)
             self.progress(len(files), len(files), "updating the keyword index")
             KeywordWriter(self.index.keyword_dir, self.store).update(
                 rebuild=summary.rebuilt is not None
             )
         summary.seconds = time.perf_counter() - started
         return summary
+
+    def _record_encoder(self, summary: IngestSummary) -> None:
+        """Which encoder embedded this ingest, and how fast: `stats` shows it."""
+        rate = summary.paragraphs_embedded / max(summary.encode_seconds, 1e-9)
+        self.store.set_meta_json(
+            "encoder",
+            {
+                **self.index.embedder.describe(),
+                "last_ingest_paragraphs": summary.paragraphs_embedded,
+                "last_ingest_paragraphs_per_s": round(rate, 1),
+            },
+        )
 
     # -- consistency -------------------------------------------------------------------
 

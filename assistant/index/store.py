@@ -32,6 +32,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from assistant.types import Decision, Remedy, SearchFilters
 
@@ -620,6 +621,14 @@ class Store:
     def withdrawn(self) -> dict[str, dt.date]:
         rows = self.conn.execute("SELECT ref, since FROM withdrawn ORDER BY ref")
         return {ref: dt.date.fromisoformat(since) for ref, since in rows}
+
+    def get_meta_json(self, key: str) -> Any:
+        """A meta value written by `set_meta_json`; None when absent or unreadable."""
+        raw = self.get_meta(key)
+        try:
+            return json.loads(raw) if raw else None
+        except ValueError:
+            return None
 
     def set_meta_json(self, key: str, value: object) -> None:
         self.set_meta(key, json.dumps(value, sort_keys=True))
