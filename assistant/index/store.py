@@ -548,16 +548,6 @@ class Store:
                 shared.add(digest)
         return shared
 
-    def shared_text_counts(self, min_decisions: int) -> dict[str, int]:
-        """text hash -> number of distinct (joint-grouped) decisions, for repeated texts."""
-        rows = self.conn.execute(
-            "SELECT p.text_hash, COUNT(DISTINCT COALESCE(d.group_id, d.ref)) AS n "
-            "FROM paragraphs p JOIN decisions d ON d.ref = p.ref "
-            "GROUP BY p.text_hash HAVING n >= ?",
-            (min_decisions,),
-        )
-        return dict(rows)
-
     def refs_matching(self, filters: SearchFilters) -> set[str] | None:
         """References passing the filters; None when no filter is set."""
         if filters.is_empty():
