@@ -91,6 +91,14 @@ def notice(kind: str, text: str) -> str:
 
 
 def verification_notice(answer: Answer) -> str:
+    """What verification changed, and any retrieved paragraph set aside because it holds
+    text addressed to a language model (kept and searchable, never shown to the model)."""
+    set_aside = [n for n in answer.verification.notes if n.startswith("set aside")]
+    warning = notice("warn", "; ".join(set_aside)) if set_aside else ""
+    return _verification_notice(answer) + warning
+
+
+def _verification_notice(answer: Answer) -> str:
     v = answer.verification
     if not answer.answered:
         return notice(
@@ -109,6 +117,7 @@ def verification_notice(answer: Answer) -> str:
             "warn",
             f"Verification changed the model's answer: {v.dropped_citations} citation(s) "
             f"dropped, {v.dropped_sentences} sentence(s) removed, {v.replaced_sentences} "
-            "replaced by the paragraph's own words. " + "; ".join(v.notes[:3]),
+            "replaced by the paragraph's own words. "
+            + "; ".join([n for n in v.notes if not n.startswith("set aside")][:3]),
         )
     return ""

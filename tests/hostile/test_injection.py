@@ -19,6 +19,7 @@ from assistant.injection import FENCE, INSTRUCTION, MARKER, TEMPLATE, flags, neu
 from assistant.llm import ChatBackend
 from assistant.parsing import read_path
 from assistant.types import Decision
+from assistant.ui.render import verification_notice
 from tests.conftest import CORPUS, run_cli
 from tests.hostile.planted import (
     INJECTION,
@@ -102,6 +103,7 @@ def test_an_obeying_model_never_sees_cites_or_figures_the_planted_text(planted) 
     assert PLANTED_REF not in prompt
     assert all(h.ref != PLANTED_REF for h in answer.hits)
     assert any(f"set aside {PLANTED_REF} ¶2" in note for note in answer.verification.notes)
+    assert f"set aside {PLANTED_REF} ¶2" in verification_notice(answer)  # the web page says so
     assert answer.answered and answer.citations
     assert all(c.ref != PLANTED_REF for c in answer.citations)
     for text in ("99,999", "99 999", "12 345 678", "paragraph 99", "im_start", "[P9]"):
