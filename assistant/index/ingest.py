@@ -180,9 +180,7 @@ class Ingestor:
             )
             summary.recovered = len(pending)
         vector_ids = self.index.vectors.all_ids()
-        stored_ids: set[str] = set()
-        for batch in self.store.iter_paragraphs():
-            stored_ids.update(p.id for p in batch)
+        stored_ids = self.store.complete_paragraph_ids()
         extra = sorted(vector_ids - stored_ids)
         if extra:
             log.warning("removing %d vectors the store does not hold", len(extra))

@@ -88,7 +88,9 @@ class VectorStore:
         for start in range(0, len(refs), 500):
             self.collection.delete(where={"ref": {"$in": list(refs[start : start + 500])}})
 
-    def all_ids(self, page: int = 5000) -> set[str]:
+    def all_ids(self, page: int = 100_000) -> set[str]:
+        # Large pages: Chroma pages by OFFSET, so each page rescans those before it (100k
+        # ids: 1.0-1.8 s in pages of 5,000, 0.2 s in one).
         ids: set[str] = set()
         offset = 0
         while True:
