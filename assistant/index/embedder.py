@@ -67,9 +67,14 @@ class Embedder:
             "model": self.fingerprint,
             "device": self.settings.device,
             "processes": self.settings.processes,
-            "threads": self.settings.threads or os.cpu_count(),
+            "threads": self.threads_per_process,
             "batch_size": self.settings.batch_size,
         }
+
+    @property
+    def threads_per_process(self) -> int:
+        """torch threads in each encoding process: the setting, else the cores shared out."""
+        return self.settings.threads or max(1, (os.cpu_count() or 1) // self.settings.processes)
 
     @cached_property
     def model(self):
@@ -126,8 +131,7 @@ class Embedder:
     def _worker_pool(self) -> dict[str, Any]:
         with self._pool_lock:
             if self._pool is None:
-                processes = self.settings.processes
-                threads = self.settings.threads or max(1, (os.cpu_count() or 1) // processes)
+                processes, threads = self.settings.processes, self.threads_per_process
                 log.info("starting %d encoding processes, %d threads each", processes, threads)
                 # Workers are spawned: they take torch's thread count from the environment,
                 # so several of them do not each claim every core.
