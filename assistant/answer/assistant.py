@@ -46,6 +46,8 @@ from assistant.types import (
 )
 
 MAX_QUESTION_CHARS = 2000
+# How a verification note on a retrieved paragraph never shown to the model begins.
+SET_ASIDE = "set aside"
 QUOTED = "In the decisions' own words (quoted: no model-written sentence passed verification):"
 # Retrieval is confident enough to quote, when the model declined or nothing it wrote was
 # supported, if a shown sentence holds at least this share of the question's content words.
@@ -183,7 +185,7 @@ class Assistant:
             found = hit_flags(hit)
             if found:
                 set_aside.append(
-                    f"set aside {hit.label}: it holds text addressed to a language model "
+                    f"{SET_ASIDE} {hit.label}: it holds text addressed to a language model "
                     f"({', '.join(found)}), so it is never shown to the model nor cited"
                 )
             else:

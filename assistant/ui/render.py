@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from assistant.answer.assistant import SET_ASIDE
 from assistant.types import Answer, Decision, RetrievedParagraph, paragraph_label, parse_label
 
 CSS = """
@@ -93,12 +94,14 @@ def notice(kind: str, text: str) -> str:
 def verification_notice(answer: Answer) -> str:
     """What verification changed, and any retrieved paragraph set aside because it holds
     text addressed to a language model (kept and searchable, never shown to the model)."""
-    set_aside = [n for n in answer.verification.notes if n.startswith("set aside")]
+    set_aside, others = [], []
+    for note in answer.verification.notes:
+        (set_aside if note.startswith(SET_ASIDE) else others).append(note)
     warning = notice("warn", "; ".join(set_aside)) if set_aside else ""
-    return _verification_notice(answer) + warning
+    return _verification_notice(answer, others) + warning
 
 
-def _verification_notice(answer: Answer) -> str:
+def _verification_notice(answer: Answer, notes: list[str]) -> str:
     v = answer.verification
     if not answer.answered:
         return notice(
@@ -117,7 +120,6 @@ def _verification_notice(answer: Answer) -> str:
             "warn",
             f"Verification changed the model's answer: {v.dropped_citations} citation(s) "
             f"dropped, {v.dropped_sentences} sentence(s) removed, {v.replaced_sentences} "
-            "replaced by the paragraph's own words. "
-            + "; ".join([n for n in v.notes if not n.startswith("set aside")][:3]),
+            "replaced by the paragraph's own words. " + "; ".join(notes[:3]),
         )
     return ""
