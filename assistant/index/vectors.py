@@ -113,13 +113,13 @@ class VectorStore:
         documents and metadata too (the retrievers read those from the store instead)."""
         from chromadb.errors import NotFoundError
 
+        if n <= 0:
+            return []
         kwargs: dict[str, Any] = {}
         if ids is not None:
             kwargs["ids"] = list(ids)
         if where:
             kwargs["where"] = where
-        if n <= 0:
-            return []
         try:
             # No count() first: it costs 56 ms at 1M vectors, the query 1 ms; Chroma returns
             # fewer than `n` (or none) from a smaller collection.
