@@ -220,7 +220,7 @@ def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
         out.print(f"[yellow]{data.pending} decisions pending: re-run ingest to finish[/]")
     if data.withdrawn:
         out.print(f"{data.withdrawn} decisions withdrawn from lgo.org.uk (kept, flagged)")
-    print_flagged(data.flagged)
+    print_flagged(data.flagged or ())
     for title, counts in (
         ("by category", data.by_category),
         ("by outcome", data.by_outcome),

@@ -338,8 +338,9 @@ class IndexStats(_Value):
     )
     vectors: int
     index_dir: str
-    flagged: tuple[str, ...] = Field(
+    flagged: tuple[str, ...] | None = Field(
         default=(),
         description="Paragraphs holding text addressed to a language model, each as "
-        "'20 008 394 ¶5: instruction to a model' (kept, searchable, never shown to a model)",
+        "'20 008 394 ¶5: instruction to a model' (kept, searchable, never shown to a model); "
+        "None when they were not looked for",
     )

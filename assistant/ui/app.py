@@ -64,7 +64,7 @@ class Status:
 def status(app: Application) -> Status:
     try:
         choices = app.filter_choices()
-        stats = app.stats()
+        stats = app.stats(scan_flagged=False)
     except AssistantError as exc:
         return Status(f"**Index unavailable:** {exc}", {c: [] for c in FILTER_FIELDS})
     model = MODEL_NAMES.get(app.llm, f"OpenAI-compatible `{app.settings.llm.model}`")

@@ -86,6 +86,9 @@ def test_flagged_text_is_reported_kept_and_searchable(planted) -> None:
     assert planted_hit.flags == (INSTRUCTION, MARKER)
     stats = json.loads(run_cli("stats", "--index", str(index.dir), "--json").stdout)
     assert stats["flagged"] == summary.flagged
+    # The page header's stats skip the scan (it reads every paragraph) and say so.
+    header = app.stats(scan_flagged=False)
+    assert header.flagged is None and header.paragraphs == stats["paragraphs"]
     shown = run_cli("show", PLANTED_REF, "--index", str(index.dir))
     assert shown.exit_code == 0, shown.stderr
     assert f"flagged: {INSTRUCTION}, {MARKER}" in shown.stdout
