@@ -94,8 +94,20 @@ class Index:
             raise
         except Exception as exc:  # chromadb's errors, sqlite3's, OSError: all one story
             raise VectorsMissingError(str(self.dir), where, f"{type(exc).__name__}: {exc}") from exc
-        if not self._create and count == 0 and self.store.count_paragraphs() > 0:
-            raise VectorsMissingError(str(self.dir), where, "it holds no vectors")
+        if not self._create:
+            stored = self.store.count_paragraphs()
+            if count == 0 and stored > 0:
+                raise VectorsMissingError(str(self.dir), where, "it holds no vectors")
+            if count != stored:
+                # Only a writer may mend it (the next ingest compares ids); a reader says so.
+                log.warning(
+                    "the index at %s holds %d vectors for %d paragraphs: an ingest is running "
+                    "or was interrupted, or vectors were changed outside the assistant; the next "
+                    "'assistant ingest' (of any file: unchanged ones cost nothing) mends it",
+                    self.dir,
+                    count,
+                    stored,
+                )
         return vectors
 
     @property

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import json
+import logging
 import os
 import resource
 import shutil
@@ -74,12 +75,17 @@ def test_ingest_repairs_a_deleted_and_a_foreign_vector_of_the_same_count(
     assert deleted in index.vectors.all_ids() and foreign not in index.vectors.all_ids()
 
 
-def test_extra_vectors_left_behind_are_removed(built_index, tmp_path: Path) -> None:
+def test_extra_vectors_left_behind_are_removed_and_a_reader_warned(
+    built_index, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     index = Index(make_settings(copy_of(built_index, tmp_path / "index")), create=True)
     extra = [f"88-888-888:{n}" for n in range(1, 4)]
     index.vectors.upsert(
         extra, np.ones((3, 384), dtype=np.float32), ["x"] * 3, [{"ref": "88 888 888"}] * 3
     )
+    with caplog.at_level(logging.WARNING, logger="assistant.index.index"):
+        Index(make_settings(index.dir)).vectors  # noqa: B018 - a reader opening them
+    assert f"holds {EXPECTED_PARAGRAPHS + 3} vectors for {EXPECTED_PARAGRAPHS}" in caplog.text
     Ingestor(index).run([])
     assert_consistent(index, EXPECTED_PARAGRAPHS)
 
