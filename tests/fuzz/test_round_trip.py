@@ -25,6 +25,7 @@ SHAPES = {
     ".text": gen.dashed_copy,
     ".html": gen.html_page,
     ".json": lambda spec: json.dumps(gen.record(spec)),
+    ".jsonl": lambda spec: json.dumps(gen.record(spec)) + "\n",
 }
 
 
