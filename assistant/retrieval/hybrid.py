@@ -48,14 +48,20 @@ BOILERPLATE_SECTIONS = {
         "How I considered this complaint",
     )
 }
-# Filtered dense search, by the filter's size (measured at 100k vectors, `benchmarks/`):
-# up to this many paragraphs, exact search over their vectors fetched by id;
+# Filtered dense search, by how many paragraphs the filter leaves (measured at 100k and 1M
+# vectors, `benchmarks/retrieval.py`):
+# up to this many, exact search over their vectors fetched by id;
 _EXACT_MAX = 500
-# from this share of the corpus up, the unfiltered search over-fetches this many times the
-# candidates the share would leave, and the hits outside the filter are dropped;
-_OVERFETCH_MIN_SHARE = 0.08
+# up to this many, an HNSW search among their ids (its cost grows with the ids: 47 ms for
+# 10,000 at 1M vectors, 440 ms for 300,000);
+_AMONG_IDS_MAX = 5_000
+# beyond, the unfiltered search over-fetches this many times the candidates the filter's
+# share would leave and drops the hits outside it, fetching four times more while too few
+# are left, up to a cap (an unfiltered search for 8,000 costs about 50 ms at 1M vectors);
+# only then among their ids. A share so small that the first fetch passes the cap goes
+# among the ids at once.
 _OVERFETCH = 2.0
-# in between (or when over-fetching left too few), an HNSW search among their ids.
+_OVERFETCH_MAX = 8_000
 _SHARED_TEXT_MIN_DECISIONS = 3
 
 # The decisions a filter lets through (None: no filter).
@@ -132,18 +138,25 @@ class ParagraphRetriever(BaseRetriever):
         self, vector: np.ndarray, n: int, allowed: frozenset[str]
     ) -> list[VectorHit]:
         """The `n` nearest paragraphs of the `allowed` decisions, the cheapest way for the
-        filter's size: a few paragraphs exactly; a broad share over-fetched and filtered;
-        the rest by an HNSW search among their ids."""
+        filter's size: a few paragraphs exactly; some thousands by an HNSW search among their
+        ids; more by over-fetching unfiltered and dropping the rest."""
         store, vectors = self.index.store, self.index.vectors
         decisions, paragraphs = store.totals()
         share = len(allowed) / max(1, decisions)
-        if share * paragraphs <= _EXACT_MAX:
+        expected = share * paragraphs
+        if expected <= _EXACT_MAX:
             return vectors.nearest_among(vector, store.paragraph_ids(allowed), n)
-        if share >= _OVERFETCH_MIN_SHARE:
-            fetch = min(paragraphs, int(n * _OVERFETCH / share) + n)
-            kept = [h for h in vectors.query(vector, fetch) if paragraph_ref(h.id) in allowed]
-            if len(kept) >= n or fetch >= paragraphs:
-                return kept[:n]
+        fetch = int(n * _OVERFETCH / share) + n
+        if expected > _AMONG_IDS_MAX and fetch <= _OVERFETCH_MAX:
+            while True:
+                fetch = min(fetch, paragraphs)
+                hits = vectors.query(vector, fetch)
+                kept = [h for h in hits if paragraph_ref(h.id) in allowed]
+                if len(kept) >= n or fetch >= paragraphs:
+                    return kept[:n]
+                if fetch >= _OVERFETCH_MAX:
+                    break
+                fetch = min(fetch * 4, _OVERFETCH_MAX)
         ids = store.paragraph_ids(allowed)
         return vectors.query(vector, min(n, len(ids)), ids=ids) if ids else []
 

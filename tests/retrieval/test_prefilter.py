@@ -21,15 +21,16 @@ QUESTIONS = ("delay at stage two of the complaints procedure", "school transport
 
 
 @pytest.mark.parametrize(
-    ("exact_max", "overfetch_min_share"),
-    [(10**9, 1.0), (0, 0.0), (0, 1.1)],
-    ids=["exact by id", "over-fetch and filter", "hnsw among ids"],
+    ("exact_max", "among_ids_max", "overfetch_max"),
+    [(10**9, 0, 0), (0, 0, 10**9), (0, 10**9, 0), (0, 0, 40)],
+    ids=["exact by id", "over-fetch and filter", "hnsw among ids", "over-fetch, then ids"],
 )
 def test_each_filtered_path_returns_the_exact_nearest(
-    built_index: Index, monkeypatch, exact_max: int, overfetch_min_share: float
+    built_index: Index, monkeypatch, exact_max: int, among_ids_max: int, overfetch_max: int
 ) -> None:
     monkeypatch.setattr(hybrid_module, "_EXACT_MAX", exact_max)
-    monkeypatch.setattr(hybrid_module, "_OVERFETCH_MIN_SHARE", overfetch_min_share)
+    monkeypatch.setattr(hybrid_module, "_AMONG_IDS_MAX", among_ids_max)
+    monkeypatch.setattr(hybrid_module, "_OVERFETCH_MAX", overfetch_max)
     retriever = HybridRetriever(index=built_index, settings=built_index.settings.retrieval)
     everything = built_index.vectors.collection.get(include=["embeddings"])
     matrix = np.asarray(everything["embeddings"], dtype=np.float32)
