@@ -115,7 +115,7 @@ def dense_recall(index: Index, filters: SearchFilters, queries: list[str], k: in
     for query in queries:
         vector = index.embedder.encode_query(query)
         exact = {ids[i] for i in np.argsort(-(matrix @ vector))[:k]}
-        got = retriever.dense(query, frozenset(refs), filters)[:k]
+        got = retriever.dense(query, frozenset(refs))[:k]
         found += len(exact & {c.id for c in got})
     return found / (k * len(queries))
 

@@ -305,13 +305,13 @@ class _CachedHybrid(HybridRetriever):
             self.cache[key] = compute()
         return self.cache[key]
 
-    def dense(self, query, allowed, filters):  # type: ignore[no-untyped-def]
+    def dense(self, query, allowed):  # type: ignore[no-untyped-def]
         found = self._cached(
             "dense",
             query,
             allowed,
             self.settings.dense_expansion,
-            lambda: super(_CachedHybrid, self).dense(query, allowed, filters),
+            lambda: super(_CachedHybrid, self).dense(query, allowed),
         )
         return [replace(c, extra=dict(c.extra)) for c in found]
 

@@ -106,10 +106,10 @@ class ParagraphRetriever(BaseRetriever):
         if matching is not None and not matching:
             return []
         allowed = frozenset(matching) if matching is not None else None
-        candidates = self.candidates(query, allowed, filters)
+        candidates = self.candidates(query, allowed)
         return self.finish(candidates, k, query)
 
-    def candidates(self, query: str, allowed: Allowed, filters: SearchFilters) -> list[Candidate]:
+    def candidates(self, query: str, allowed: Allowed) -> list[Candidate]:
         """Scored candidates; `allowed` are the decisions passing the filters (None: all)."""
         raise NotImplementedError
 
@@ -120,7 +120,7 @@ class ParagraphRetriever(BaseRetriever):
             return ""
         return default_glossary().expansion(query)
 
-    def dense(self, query: str, allowed: Allowed, filters: SearchFilters) -> list[Candidate]:
+    def dense(self, query: str, allowed: Allowed) -> list[Candidate]:
         if self.settings.dense_expansion and (extra := self.expansion(query)):
             query = f"{query} ({extra})"
         vector = self.index.embedder.encode_query(query)
@@ -261,15 +261,15 @@ class ParagraphRetriever(BaseRetriever):
 
 
 class DenseRetriever(ParagraphRetriever):
-    def candidates(self, query: str, allowed: Allowed, filters: SearchFilters) -> list[Candidate]:
-        found = self.dense(query, allowed, filters)
+    def candidates(self, query: str, allowed: Allowed) -> list[Candidate]:
+        found = self.dense(query, allowed)
         for c in found:
             c.score = c.dense_similarity or 0.0
         return found
 
 
 class KeywordRetriever(ParagraphRetriever):
-    def candidates(self, query: str, allowed: Allowed, filters: SearchFilters) -> list[Candidate]:
+    def candidates(self, query: str, allowed: Allowed) -> list[Candidate]:
         found = self.keyword(query, allowed)
         for c in found:
             c.score = float(c.extra["bm25"])
@@ -279,9 +279,9 @@ class KeywordRetriever(ParagraphRetriever):
 class HybridRetriever(ParagraphRetriever):
     """Reciprocal rank fusion of dense and keyword ranks (keyword weighted, see settings)."""
 
-    def candidates(self, query: str, allowed: Allowed, filters: SearchFilters) -> list[Candidate]:
+    def candidates(self, query: str, allowed: Allowed) -> list[Candidate]:
         merged: dict[str, Candidate] = {}
-        for c in self.dense(query, allowed, filters):
+        for c in self.dense(query, allowed):
             merged[c.id] = c
         for c in self.keyword(query, allowed):
             existing = merged.setdefault(c.id, Candidate(id=c.id))
