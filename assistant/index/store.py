@@ -54,7 +54,6 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_group ON decisions(group_id);
 CREATE INDEX IF NOT EXISTS decisions_category ON decisions(category, subcategory);
 CREATE INDEX IF NOT EXISTS decisions_outcome ON decisions(outcome);
-CREATE INDEX IF NOT EXISTS decisions_date ON decisions(date_num);
 -- Filters compare without case (`filters_sql`) and read only state and ref: these indexes
 -- answer them without reading a decision's row (each row holds its whole body: 12,000
 -- references took 22 ms through the table at 1M paragraphs, 3.5 ms from the index).
@@ -68,6 +67,7 @@ DROP INDEX IF EXISTS decisions_category_nocase;
 DROP INDEX IF EXISTS decisions_subcategory_nocase;
 DROP INDEX IF EXISTS decisions_outcome_nocase;
 DROP INDEX IF EXISTS decisions_council_nocase;
+DROP INDEX IF EXISTS decisions_date;
 CREATE TABLE IF NOT EXISTS paragraphs (
     id TEXT PRIMARY KEY,
     ref TEXT NOT NULL,
