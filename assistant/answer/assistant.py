@@ -143,22 +143,17 @@ class Assistant:
 
     # public API ------------------------------------------------------------------
     def retrieve(
-        self,
-        question: str,
-        filters: SearchFilters | None = None,
-        k: int | None = None,
-        *,
-        fault: bool = False,
+        self, question: str, filters: SearchFilters | None = None, k: int | None = None
     ) -> list[RetrievedParagraph]:
-        """The paragraphs for a question, or with `fault` for a described fault."""
-        question = check_question(question)
-        if fault:
-            return self.fault_retriever.search(question, filters, k)
-        return self._search(question, filters, k or self.settings.retrieval.k)
+        """The paragraphs for a question."""
+        return self._search(check_question(question), filters, k or self.settings.retrieval.k)
 
     def _search(
-        self, question: str, filters: SearchFilters | None, k: int
+        self, question: str, filters: SearchFilters | None, k: int, *, fault: bool = False
     ) -> list[RetrievedParagraph]:
+        """With `fault`, `question` describes a fault (see `fault_retriever`)."""
+        if fault:
+            return self.fault_retriever.search(question, filters, k)
         if self.settings.retrieval.split_questions:
             return search_in_parts(self.retriever.search, question, filters, k)
         return self.retriever.search(question, filters, k)
@@ -173,14 +168,9 @@ class Assistant:
     ) -> tuple[list[RetrievedParagraph], list[str]]:
         """The retrieved paragraphs a model may be shown, cited from or quoted, and a note
         for each one set aside because it holds text addressed to a model (`injection`).
-        With `fault`, `question` describes a fault (see `retrieve`)."""
+        With `fault`, `question` describes a fault (see `fault_retriever`)."""
         usable, set_aside = [], []
-        k = k or self.settings.retrieval.k
-        found_hits = (
-            self.fault_retriever.search(question, filters, k)
-            if fault
-            else self._search(question, filters, k)
-        )
+        found_hits = self._search(question, filters, k or self.settings.retrieval.k, fault=fault)
         for hit in found_hits:
             found = hit_flags(hit)
             if found:
