@@ -191,6 +191,26 @@ class Ingestor:
             decisions = [d for ref in missing_refs if (d := self.store.decision(ref))]
             self._write([(d, content_hash(d, PARSER_VERSION)) for d in decisions], summary)
             summary.recovered += len(decisions)
+        self._store_missing_vectors()
+
+    def _store_missing_vectors(self, page: int = 500) -> None:
+        """Copy from Chroma the vectors of decisions indexed before the store kept them
+        (once per index: about 40 s at a million paragraphs)."""
+        lacking = self.store.refs_without_vectors()
+        if lacking:
+            log.warning("storing the vectors of %d decisions beside their paragraphs", len(lacking))
+        for start in range(0, len(lacking), page):
+            refs = lacking[start : start + page]
+            ids = self.store.paragraph_ids(refs)
+            found = self.index.vectors.embeddings(ids)
+            numbers: dict[str, list[int]] = {}
+            for pid in ids:
+                numbers.setdefault(paragraph_ref(pid), []).append(int(pid.rsplit(":", 1)[1]))
+            self.store.put_vectors(
+                (ref, nums, np.stack([found[paragraph_id(ref, n)] for n in nums]))
+                for ref, nums in numbers.items()
+                if all(paragraph_id(ref, n) in found for n in nums)
+            )
 
     # -- the main loop -----------------------------------------------------------------
 
@@ -311,4 +331,10 @@ class Ingestor:
         stale = sorted(old_ids - set(ids))
         if stale:
             self.index.vectors.delete(stale)
-        self.store.commit(items)
+        by_ref: dict[str, np.ndarray] = {}
+        start = 0
+        for decision, _ in items:
+            stop = start + len(decision.paragraphs)
+            by_ref[decision.ref] = embeddings[start:stop]
+            start = stop
+        self.store.commit(items, by_ref)

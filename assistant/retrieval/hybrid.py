@@ -1,18 +1,18 @@
 """Dense, keyword and hybrid paragraph retrievers.
 
 Filtering stays fast at scale: the store (SQLite, indexed columns) resolves filters to the
-matching decisions first. Chroma is then searched the cheapest way for the filter's size
-(`filtered_dense`): a handful of paragraphs exactly, their vectors fetched by id; a broad
-share by over-fetching from the unfiltered HNSW search and dropping hits outside the
-filter; the rest among their ids (`ids=`). A metadata `where` costs 20-30x an unfiltered
-search. BM25 masks its scores by decision. Paragraphs
-every decision shares ("The Ombudsman's role and powers") are scored down so they do not
-crowd out the paragraphs that answer, and a joint decision yields one hit listing all its
-references. A question's plain-English phrases bring the Ombudsman's terms of art into the
-BM25 query (`glossary.py`); hits are spread across decisions without ever leaving a place
-empty (`diversify`). Optional, measured and off by default: section priors by question
-type (`priors.py`), sentence vectors max-pooled per paragraph (`sentences.py`),
-neighbouring paragraphs sharing scores.
+matching decisions first. The dense side is then searched the cheapest way for the
+filter's size (`filtered_dense`): up to thousands of paragraphs exactly, over the vectors
+the store keeps beside them; a broad share by over-fetching from Chroma's unfiltered HNSW
+search and dropping hits outside the filter; the rest among their ids (`ids=`). A
+metadata `where` costs 20-30x an unfiltered search. BM25 masks its scores by decision.
+Paragraphs every decision shares ("The Ombudsman's role and powers") are scored down so
+they do not crowd out the paragraphs that answer, and a joint decision yields one hit
+listing all its references. A question's plain-English phrases bring the Ombudsman's terms
+of art into the BM25 query (`glossary.py`); hits are spread across decisions without ever
+leaving a place empty (`diversify`). Optional, measured and off by default: section priors
+by question type (`priors.py`), sentence vectors max-pooled per paragraph
+(`sentences.py`), neighbouring paragraphs sharing scores.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pydantic import ConfigDict
 
 from assistant.index import Index
 from assistant.index.store import normalise_for_hash, paragraph_ref
-from assistant.index.vectors import VectorHit
+from assistant.index.vectors import VectorHit, nearest
 from assistant.retrieval.glossary import default_glossary
 from assistant.retrieval.priors import question_types, section_matches
 from assistant.settings import RetrievalSettings
@@ -50,18 +50,24 @@ BOILERPLATE_SECTIONS = {
 }
 # Filtered dense search, by how many paragraphs the filter leaves (measured at 100k and 1M
 # vectors, `benchmarks/retrieval.py`):
-# up to this many, exact search over their vectors fetched by id;
-_EXACT_MAX = 500
-# up to this many, an HNSW search among their ids (its cost grows with the ids: 47 ms for
-# 10,000 at 1M vectors, 440 ms for 300,000);
+# up to this many, exact search over their vectors as the store holds them (10,000
+# paragraphs: about 15 ms at any corpus size);
+_EXACT_MAX = 20_000
+# for decisions without stored vectors (an index from before they were stored), up to
+# this many exactly over their vectors fetched from Chroma by id (30 us a vector), and
+_EXACT_BY_ID_MAX = 500
+# up to this many, an HNSW search among their ids (which slows as the ids get fewer: at 1M
+# vectors 37 ms among 10,000 ids, 57 ms among 5,000, 210 ms among 1,000);
 _AMONG_IDS_MAX = 5_000
 # beyond, the unfiltered search over-fetches this many times the candidates the filter's
 # share would leave and drops the hits outside it, fetching four times more while too few
-# are left, up to a cap (an unfiltered search for 8,000 costs about 50 ms at 1M vectors);
-# only then among their ids. A share so small that the first fetch passes the cap goes
-# among the ids at once.
+# are left, up to a cap (an unfiltered search for 5,000 costs about 26 ms at 1M vectors,
+# 10,000 ids about 60 ms). At the cap, half the candidates are enough: they are the
+# filter's nearest all the same, only the list fused with the keyword side is shorter.
+# Fewer than half, and the search runs among the ids.
 _OVERFETCH = 2.0
-_OVERFETCH_MAX = 8_000
+_OVERFETCH_MAX = 5_000
+_ENOUGH_AT_CAP = 0.5
 _SHARED_TEXT_MIN_DECISIONS = 3
 
 # The decisions a filter lets through (None: no filter).
@@ -137,26 +143,33 @@ class ParagraphRetriever(BaseRetriever):
     def filtered_dense(
         self, vector: np.ndarray, n: int, allowed: frozenset[str]
     ) -> list[VectorHit]:
-        """The `n` nearest paragraphs of the `allowed` decisions, the cheapest way for the
-        filter's size: a few paragraphs exactly; some thousands by an HNSW search among their
-        ids; more by over-fetching unfiltered and dropping the rest."""
+        """The nearest paragraphs of the `allowed` decisions, the cheapest way for the filter's
+        size: up to thousands exactly over their stored vectors; more by over-fetching
+        unfiltered and dropping the rest, else by an HNSW search among their ids. `n` of
+        them, or (over-fetching at the cap) at least half as many: always the nearest, in
+        order."""
         store, vectors = self.index.store, self.index.vectors
         decisions, paragraphs = store.totals()
         share = len(allowed) / max(1, decisions)
         expected = share * paragraphs
         if expected <= _EXACT_MAX:
-            return vectors.nearest_among(vector, store.paragraph_ids(allowed), n)
-        fetch = int(n * _OVERFETCH / share) + n
-        if expected > _AMONG_IDS_MAX and fetch <= _OVERFETCH_MAX:
+            if (stored := store.vectors_of(allowed)) is not None:
+                return nearest(vector, *stored, n)
+            if expected <= _EXACT_BY_ID_MAX:
+                return vectors.nearest_among(vector, store.paragraph_ids(allowed), n)
+        if expected > _AMONG_IDS_MAX:
+            fetch = int(n * _OVERFETCH / share) + n
             while True:
-                fetch = min(fetch, paragraphs)
+                fetch = min(fetch, _OVERFETCH_MAX, paragraphs)
                 hits = vectors.query(vector, fetch)
                 kept = [h for h in hits if paragraph_ref(h.id) in allowed]
                 if len(kept) >= n or fetch >= paragraphs:
                     return kept[:n]
                 if fetch >= _OVERFETCH_MAX:
+                    if len(kept) >= n * _ENOUGH_AT_CAP:
+                        return kept
                     break
-                fetch = min(fetch * 4, _OVERFETCH_MAX)
+                fetch *= 4
         ids = store.paragraph_ids(allowed)
         return vectors.query(vector, min(n, len(ids)), ids=ids) if ids else []
 

@@ -25,6 +25,8 @@ from assistant.errors import VectorsMissingError
 from assistant.index import Index
 from assistant.index.ingest import Ingestor
 from assistant.index.store import paragraph_id
+from assistant.retrieval import HybridRetriever
+from assistant.types import SearchFilters
 from tests.conftest import CORPUS, ROOT, make_settings
 from tests.index.test_ingest import EXPECTED_PARAGRAPHS, assert_consistent
 
@@ -103,6 +105,24 @@ def test_missing_vectors_are_said_plainly_and_ingest_rebuilds_them(
     assert summary.recovered == 17  # re-embedded from the store, no source file needed
     answer = Application(make_settings(folder), llm="fake").ask(QUESTION)
     assert ("15 016 298", 3) in {(c.ref, c.paragraph) for c in answer.citations}
+
+
+def test_an_index_from_before_stored_vectors_is_searched_then_given_them(
+    built_index, tmp_path: Path
+) -> None:
+    folder = copy_of(built_index, tmp_path / "index")
+    with sqlite3.connect(folder / "store.sqlite") as conn:
+        conn.execute("DELETE FROM decision_vectors")
+    reader = Index(make_settings(folder))
+    assert reader.store.vectors_of({"15 016 298"}) is None
+    # Readers search Chroma meanwhile: the filtered search still finds the paragraph.
+    hits = HybridRetriever(index=reader, settings=reader.settings.retrieval).search(
+        QUESTION, SearchFilters(ref="15 016 298"), 3
+    )
+    assert ("15 016 298", 3) in {(h.ref, h.number) for h in hits}
+    summary = Ingestor(Index(make_settings(folder), create=True)).run([])
+    assert summary.recovered == 0  # copied from Chroma, nothing re-embedded
+    assert_consistent(Index(make_settings(folder)), EXPECTED_PARAGRAPHS)
 
 
 def test_a_second_ingest_process_waits_its_turn_with_a_clear_message(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.index import Index
@@ -22,10 +23,13 @@ EXPECTED_PARAGRAPHS = 139  # 84 in the five page copies, 55 in the twelve JSON r
 
 
 def assert_consistent(index: Index, expected_paragraphs: int) -> None:
-    """Every stored paragraph present exactly once in Chroma and in the keyword index."""
+    """Every stored paragraph present exactly once in Chroma and in the keyword index, and
+    the store's copy of every vector the same as Chroma's (to float16's precision)."""
     stored = set()
+    refs = set()
     for batch in index.store.iter_paragraphs():
         stored.update(p.id for p in batch)
+        refs.update(p.ref for p in batch)
     assert len(stored) == expected_paragraphs
     assert index.vectors.count() == expected_paragraphs
     assert index.vectors.all_ids() == stored
@@ -33,6 +37,11 @@ def assert_consistent(index: Index, expected_paragraphs: int) -> None:
     keyword = KeywordIndex.load(index.keyword_dir)
     assert keyword is not None and sorted(keyword.ids) == sorted(stored)
     assert index.store.keyword_backlog() == []
+    assert index.store.refs_without_vectors() == []
+    kept = index.store.vectors_of(refs)
+    assert kept is not None and sorted(kept[0]) == sorted(stored)
+    chroma = index.vectors.embeddings(kept[0])
+    assert np.allclose(kept[1], np.stack([chroma[i] for i in kept[0]]), atol=1e-3)
 
 
 def test_built_index_holds_every_paragraph_once(built_index: Index) -> None:
@@ -104,11 +113,11 @@ def test_interrupted_write_is_recovered_on_the_next_run(tmp_path: Path, monkeypa
     calls = {"n": 0}
     original = index.store.commit
 
-    def crash_on_third(items):
+    def crash_on_third(items, vectors=None):
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("simulated crash")
-        return original(items)
+        return original(items, vectors)
 
     monkeypatch.setattr(index.store, "commit", crash_on_third)
     with pytest.raises(RuntimeError, match="simulated crash"):

@@ -147,7 +147,7 @@ def test_a_decision_left_pending_is_never_returned_and_a_rerun_rolls_it_back(
         text[: text.index("- Miss X has provided evidence")] + text[text.index("Final decision") :]
     )
 
-    def killed(items):  # after the vectors were written, before the store committed
+    def killed(items, vectors=None):  # after the vectors were written, before the store committed
         raise RuntimeError("killed")
 
     monkeypatch.setattr(index.store, "commit", killed)
