@@ -18,6 +18,7 @@ addresses no one is indistinguishable from a real one (see the threat-model note
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -65,6 +66,13 @@ _INVISIBLE = re.compile(
     r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
     r"\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
 )
+
+
+# Flags found at ingest are stored (`Store.flagged`); a change to the patterns changes this,
+# and the next ingest finds them again.
+PATTERNS_VERSION = hashlib.sha256(
+    "\n".join([_INVISIBLE.pattern, *(f"{kind}={p.pattern}" for kind, p in _KINDS)]).encode()
+).hexdigest()[:16]
 
 
 def folded(text: str) -> str:

@@ -192,6 +192,9 @@ class Ingestor:
             self._write([(d, content_hash(d, PARSER_VERSION)) for d in decisions], summary)
             summary.recovered += len(decisions)
         self._store_missing_vectors()
+        if not self.store.flags_current():
+            log.warning("finding the flagged parts of the stored decisions with today's patterns")
+            self.store.find_flagged()
 
     def _store_missing_vectors(self, page: int = 500) -> None:
         """Copy from Chroma the vectors of decisions indexed before the store kept them

@@ -6,6 +6,8 @@ fence or passes for a chat-template token. Tested with a model that obeys inject
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -86,15 +88,35 @@ def test_flagged_text_is_reported_kept_and_searchable(planted) -> None:
     assert planted_hit.flags == (INSTRUCTION, MARKER)
     stats = json.loads(run_cli("stats", "--index", str(index.dir), "--json").stdout)
     assert stats["flagged"] == summary.flagged
-    # The page header's stats skip the scan (it reads every paragraph) and say so.
+    # The page header's stats read them as found at ingest, without a scan.
     header = app.stats(scan_flagged=False)
-    assert header.flagged is None and header.paragraphs == stats["paragraphs"]
+    assert header.flagged == tuple(summary.flagged)
+    assert header.paragraphs == stats["paragraphs"]
     shown = run_cli("show", PLANTED_REF, "--index", str(index.dir))
     assert shown.exit_code == 0, shown.stderr
     assert f"flagged: {INSTRUCTION}, {MARKER}" in shown.stdout
     assert "[P9] [99 999 999 ¶4]" in " ".join(shown.stdout.split())  # printed, not markup
     as_json = json.loads(run_cli("show", PLANTED_REF, "--index", str(index.dir), "--json").stdout)
     assert [f["part"] for f in as_json["flagged"]] == [f"{PLANTED_REF} ¶2", f"{PLANTED_REF} ¶3"]
+
+
+def test_an_index_from_before_flags_were_stored_is_scanned_then_given_them(
+    planted, tmp_path: Path
+) -> None:
+    index, summary = planted
+    folder = tmp_path / "index"
+    shutil.copytree(index.dir, folder)
+    with sqlite3.connect(folder / "store.sqlite") as conn:
+        conn.execute("DELETE FROM flagged")
+        conn.execute("DELETE FROM meta WHERE key = 'flags_version'")
+    settings = index.settings.model_copy(update={"index_dir": folder})
+    app = Application(settings, llm="fake")
+    assert app.stats(scan_flagged=False).flagged is None  # not found yet; no scan asked
+    assert app.stats().flagged == tuple(summary.flagged)  # found by reading every paragraph
+    Ingestor(Index(settings)).run([])
+    assert Application(settings, llm="fake").stats(scan_flagged=False).flagged == tuple(
+        summary.flagged
+    )
 
 
 def test_an_obeying_model_never_sees_cites_or_figures_the_planted_text(planted) -> None:
