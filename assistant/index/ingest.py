@@ -193,7 +193,10 @@ class Ingestor:
             summary.recovered += len(decisions)
         self._store_missing_vectors()
         if not self.store.flags_current():
-            log.warning("finding the flagged parts of the stored decisions with today's patterns")
+            if self.store.totals()[0]:  # a new index has nothing to look through
+                log.warning(
+                    "finding the flagged parts of the stored decisions with today's patterns"
+                )
             self.store.find_flagged()
 
     def _store_missing_vectors(self, page: int = 500) -> None:
