@@ -535,18 +535,39 @@ def print_eval_summary(outcome: EvalOutcome) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind (default: settings, 127.0.0.1)")] = "",
     port: Annotated[int, typer.Option(help="Port (default: settings, 7860)")] = 0,
+    replicas: Annotated[
+        int,
+        typer.Option(
+            help="Serve with this many app processes behind nginx on the one address (needs "
+            "Debian's nginx); 1: this process alone"
+        ),
+    ] = 1,
     llm: LLMOption = None,
     index: IndexOption = None,
 ) -> None:
     """Open the web app: chat with cited answers, remedies, drafts."""
-    from assistant.ui.app import serve as serve_app
-
     app_ = application(index, llm)
     host = host or app_.settings.ui.host
     port = port or app_.settings.ui.port
+    processes = f" ({replicas} processes)" if replicas > 1 else ""
     err.print(
-        f"LGSCO Precedent Assistant on http://{host}:{port} (Ctrl+C to stop)", highlight=False
+        f"LGSCO Precedent Assistant on http://{host}:{port}{processes} (Ctrl+C to stop)",
+        highlight=False,
     )
+    if replicas != 1:
+        from assistant.ui.replicas import serve_replicas
+
+        app_args = [*(["--llm", llm] if llm else []), *(["--index", str(index)] if index else [])]
+        serve_replicas(
+            replicas,
+            host=host,
+            port=port,
+            app_args=app_args,
+            max_upload_bytes=app_.settings.ui.max_upload_bytes,
+        )
+        return
+    from assistant.ui.app import serve as serve_app
+
     serve_app(app_, host=host, port=port)
 
 

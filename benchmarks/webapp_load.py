@@ -1,11 +1,12 @@
 """The web app under many users: per-route latency while answers stream.
 
     PYTHONPATH=. .venv/bin/python benchmarks/webapp_load.py [--users 20] [--seconds 120]
-        [--index DIR] [--token-delay 0.12] [--ramp-up 2] [--code CHECKOUT]
+        [--index DIR] [--token-delay 0.12] [--ramp-up 2] [--code CHECKOUT] [--replicas N]
 
 Builds the sample index in a temporary folder (unless --index is given), starts
 `assistant serve --llm fake` in its own process on 127.0.0.1 (the fake model paced at
---token-delay seconds a token, so answers stream for several seconds), then:
+--token-delay seconds a token, so answers stream for several seconds; with --replicas N,
+N app processes behind nginx), then:
 
 1. `/search` alone, one user, 40 calls: the unloaded figure;
 2. --users gradio_client users for --seconds, each cycling through /search, /ask, /respond
@@ -43,13 +44,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index: Path, port: int, token_delay: float, code: Path) -> subprocess.Popen:
+def start_server(
+    index: Path, port: int, token_delay: float, code: Path, replicas: int = 1
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "PYTHONPATH": str(code),
         "LGSCO_LLM__FAKE_TOKEN_DELAY_S": str(token_delay),
     }
     command = [sys.executable, "-m", "assistant.cli", "serve", "--llm", "fake"]
+    if replicas > 1:
+        command += ["--replicas", str(replicas)]
     server = subprocess.Popen(
         [*command, "--index", str(index), "--port", str(port)],
         env=env,
@@ -84,6 +89,9 @@ def main() -> None:
         help="serve the app from another checkout, for a before / after comparison "
         "(e.g. git archive <commit> | tar -x -C DIR)",
     )
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="app processes behind nginx (needs nginx)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -97,7 +105,7 @@ def main() -> None:
                 env={**os.environ, "PYTHONPATH": str(ROOT)},
             )
         port = free_port()
-        server = start_server(index, port, args.token_delay, args.code)
+        server = start_server(index, port, args.token_delay, args.code, args.replicas)
         url = f"http://127.0.0.1:{port}/"
         try:
             alone = LoadReport(users=1, seconds=0)
