@@ -12,9 +12,12 @@ the process (a power cut may lose the last few, never corrupt the file). The tra
 boundaries, each one `BEGIN IMMEDIATE ... COMMIT` (`Transaction`):
 - `mark_pending`: every decision of a batch marked pending with its new hash, at once;
 - (Chroma: the batch's vectors upserted, stale ones deleted: not in any SQLite transaction)
-- `commit`: the batch's paragraphs and remedies replaced, its decisions marked complete,
-  joint groups recomputed and the generation bumped, at once;
-- `clear`, `set_meta`, `mark_withdrawn`, `clear_withdrawn`: one transaction each.
+- `commit`: the batch's paragraphs, remedies, float16 copies of their vectors and flagged
+  parts replaced, its decisions marked complete, joint groups recomputed and the
+  generation bumped, at once;
+- `clear`, `set_meta`, `mark_withdrawn`, `clear_withdrawn`, each page of `put_vectors`
+  and `find_flagged` (copying to an index made before those were kept): one transaction
+  each.
 So after a crash or a full disk at any point a decision is either complete (its old or its
 new version) or pending, and the next ingest redoes the pending ones and reconciles Chroma
 with the store by paragraph ids. One writer at a time: `Index.writer_lock`. A folder that
