@@ -209,13 +209,13 @@ class Ingestor:
             refs = lacking[start : start + page]
             ids = self.store.paragraph_ids(refs)
             found = self.index.vectors.embeddings(ids)
-            numbers: dict[str, list[int]] = {}
+            by_ref: dict[str, list[str]] = {}
             for pid in ids:
-                numbers.setdefault(paragraph_ref(pid), []).append(int(pid.rsplit(":", 1)[1]))
+                by_ref.setdefault(paragraph_ref(pid), []).append(pid)
             self.store.put_vectors(
-                (ref, nums, np.stack([found[paragraph_id(ref, n)] for n in nums]))
-                for ref, nums in numbers.items()
-                if all(paragraph_id(ref, n) in found for n in nums)
+                (ref, [int(p.rsplit(":", 1)[1]) for p in pids], np.stack([found[p] for p in pids]))
+                for ref, pids in by_ref.items()
+                if all(p in found for p in pids)
             )
 
     # -- the main loop -----------------------------------------------------------------

@@ -599,8 +599,7 @@ class Store:
                 matrix = np.frombuffer(vectors_blob, dtype=np.float16)
                 if not len(numbers) or matrix.size % len(numbers):
                     return None
-                prefix = ref.replace(" ", "-")
-                ids.extend(f"{prefix}:{n}" for n in numbers.tolist())
+                ids.extend(paragraph_id(ref, n) for n in numbers.tolist())
                 blocks.append(matrix.reshape(len(numbers), -1))
         if len(blocks) != len(wanted) or len({b.shape[1] for b in blocks}) > 1:
             return None
@@ -655,10 +654,10 @@ class Store:
             chunk = refs[start : start + page]
             with self._tx() as conn:
                 for ref in chunk:
-                    decision = self.last_committed(ref)
-                    conn.execute("DELETE FROM flagged WHERE ref = ?", (ref,))
-                    if decision is not None:
-                        _put_flags(conn, decision)
+                    if (decision := self.last_committed(ref)) is not None:
+                        _put_flags(conn, decision)  # replaces the decision's rows
+                    else:
+                        conn.execute("DELETE FROM flagged WHERE ref = ?", (ref,))
         self.set_meta("flags_version", PATTERNS_VERSION)
 
     def keyword_backlog(self) -> list[str]:
