@@ -40,7 +40,7 @@ from assistant.evaluation.systems import SYSTEMS
 from assistant.export import answer_docx, answer_markdown
 from assistant.index import Index
 from assistant.index.ingest import Ingestor, IngestSummary
-from assistant.injection import flagged_line, flags, header_flags
+from assistant.injection import flagged_line, flagged_parts
 from assistant.llm import ensure_local_model
 from assistant.parsing import normalise_ref, read_path
 from assistant.remedies import Origin, RemedyFigures
@@ -54,7 +54,6 @@ from assistant.types import (
     IndexStats,
     RetrievedParagraph,
     SearchFilters,
-    paragraph_label,
 )
 
 __all__ = [
@@ -358,13 +357,9 @@ def _flagged(index: Index, *, scan: bool) -> tuple[str, ...] | None:
 
 
 def _scan_flagged(index: Index) -> Iterator[str]:
-    for ref, council, category, subcategory in sorted(index.store.decision_labels()):
-        if found := header_flags(council, category, subcategory):
-            yield flagged_line(f"{ref} header", found)
-    for batch in index.store.iter_paragraphs():
-        for p in batch:
-            if found := flags(p.section, p.subsection, p.text):
-                yield flagged_line(paragraph_label(p.ref, p.number), found)
+    for decision in index.store.decisions():
+        for part, kinds in flagged_parts(decision):
+            yield flagged_line(part, kinds)
 
 
 def _stored(index: Index, ref: str) -> Decision:
