@@ -168,7 +168,7 @@ def serve_replicas(
         return subprocess.Popen([*serve, "--host", "127.0.0.1", "--port", str(app_port)])
 
     apps: list[subprocess.Popen] = []
-    children = apps  # nginx joins them once the apps listen
+    front: subprocess.Popen | None = None  # nginx, once the apps listen
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         apps.extend(start(app_port) for app_port in app_ports)
@@ -177,7 +177,6 @@ def serve_replicas(
             [nginx, "-p", str(folder), "-c", str(config), "-g", "daemon off;"],
             stderr=subprocess.DEVNULL,
         )
-        children = [*apps, front]
         restarts: list[float] = []
         while front.poll() is None:
             for i, app in enumerate(apps):
@@ -198,7 +197,6 @@ def serve_replicas(
                     app.returncode,
                 )
                 apps[i] = start(app_ports[i])
-                children = [*apps, front]
             time.sleep(0.5)
         raise InputError(
             f"nginx stopped (exit {front.returncode}); the app processes are stopped too. "
@@ -207,6 +205,7 @@ def serve_replicas(
     except KeyboardInterrupt:
         pass
     finally:
+        children = [*apps, *([front] if front else [])]
         for child in children:
             if child.poll() is None:
                 child.terminate()
