@@ -61,8 +61,9 @@ def claims_schema(keys: Sequence[str]) -> dict:
 
 
 def parse_claims(raw: str) -> list[Claim]:
-    """Claims from a structured reply, or from plain text where each sentence cites the keys
-    in its `[P1]` markers (a sentence without one is a claim citing nothing)."""
+    """Claims from a structured reply (one per sentence of each statement, citing its key),
+    or from plain text where each sentence cites the keys in its `[P1]` markers (a sentence
+    without one is a claim citing nothing)."""
     text = raw.strip()
     if text.startswith("{"):
         try:
@@ -76,8 +77,12 @@ def parse_claims(raw: str) -> list[Claim]:
                     continue
                 statement = _whole(str(item.get("statement", "")).strip())
                 key = str(item.get("key", "")).strip()
-                if statement:
-                    claims.append(Claim((key,) if key else (), statement))
+                # Each sentence of a statement is a claim of its own: checked on its own
+                # and shown with its own citation, so every sentence a user reads is cited.
+                claims.extend(
+                    Claim((key,) if key else (), sentence)
+                    for sentence in split_sentences(statement)
+                )
             return claims
     claims = []
     for sentence in split_sentences(text):

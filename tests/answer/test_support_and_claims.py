@@ -98,6 +98,21 @@ def test_claims_are_read_from_structured_and_plain_replies() -> None:
     assert parse_claims('{"claims": []}') == []
 
 
+def test_each_sentence_of_a_statement_is_a_claim_checked_and_cited_on_its_own() -> None:
+    statement = (
+        "The Council must pay £100 for her time and trouble. The weather was poor in Leeds."
+    )
+    claims = parse_claims(json.dumps({"claims": [{"key": "P1", "statement": statement}]}))
+    assert claims == [
+        Claim(("P1",), "The Council must pay £100 for her time and trouble."),
+        Claim(("P1",), "The weather was poor in Leeds."),
+    ]
+    result = check_claims(claims, SHOWN, names=["Leeds"])
+    assert [s.text for s in result.sentences] == [claims[0].statement]
+    assert result.dropped_sentences == 1
+    assert result.text() == "The Council must pay £100 for her time and trouble. [P1]"
+
+
 def test_no_uncited_or_unsupported_sentence_survives() -> None:
     claims = [
         Claim(("P1",), "The Council must pay £100 for her time and trouble"),
