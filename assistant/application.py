@@ -300,6 +300,7 @@ class Application:
         if report is not None and report.suffix.lower() not in {".md", ".html", ".htm"}:
             raise InputError(f"the report must end in .md or .html: {report}")
         base_run = EvalRun.read(baseline) if baseline else None
+        runs_dir = _runs_folder(record, self.settings.runs_dir)
         run = run_eval(
             self.settings,
             gold,
@@ -310,7 +311,7 @@ class Application:
             progress=progress,
         )
         comparison = compare(run, base_run, max_drop) if base_run else None
-        path = run.write(record or default_run_path(self.settings.runs_dir, run))
+        path = run.write(default_run_path(runs_dir, run) if runs_dir else record)
         if report is not None:
             write_report(report, run, comparison)
         return EvalOutcome(run=run, record=path, comparison=comparison, report=report)
@@ -331,9 +332,10 @@ class Application:
             raise InputError("cross-validation needs at least 2 folds")
         if report is not None and report.suffix.lower() not in {".md", ".html", ".htm"}:
             raise InputError(f"the report must end in .md or .html: {report}")
+        runs_dir = _runs_folder(record, self.settings.runs_dir)
         result = run_crossval(self.settings, gold, k=k, folds=folds, seed=seed, progress=progress)
         stamp = result.header["started"].replace(":", "").replace("-", "")[:15]
-        path = result.write(record or self.settings.runs_dir / f"{stamp}-crossval.json")
+        path = result.write(runs_dir / f"{stamp}-crossval.json" if runs_dir else record)
         markdown = render_markdown(result)
         if report is not None:
             write_markdown(report, markdown)
@@ -345,6 +347,19 @@ class Application:
         if self.settings.llm.local_model_path:
             return self.settings.llm.local_model_path
         return ensure_local_model(self.settings.llm, say=say)
+
+
+def _runs_folder(record: Path | None, default: Path) -> Path | None:
+    """The folder a run is recorded in under its own name (`record` when it is a folder,
+    the default when none is given), or None when `record` names the file. Checked before
+    a run of many minutes, not after it."""
+    if record is None:
+        return default
+    if record.is_dir():
+        return record
+    if record.exists() and not record.is_file():
+        raise InputError(f"cannot record the run at {record}: it is not a file or a folder")
+    return None
 
 
 def _flagged(index: Index, *, scan: bool) -> tuple[str, ...] | None:

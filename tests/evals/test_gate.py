@@ -61,11 +61,13 @@ def test_a_retrieval_regression_fails_the_run(built_index, tmp_path: Path) -> No
         "--baseline",
         str(BASELINES / "retrieval.jsonl"),
         "--record",
-        str(tmp_path / "run.jsonl"),
+        str(tmp_path),  # a folder: the run is recorded in it under its own name
         env={"LGSCO_RETRIEVAL__CANDIDATES": "1"},
     )
     assert result.exit_code == 1, result.stdout + result.stderr
     assert "regression:" in result.stderr and "recall@5" in result.stderr
+    [recorded] = tmp_path.glob("*.jsonl")
+    assert EvalRun.read(recorded).header["gold"]["questions"] == 50
 
 
 def test_fake_model_eval_passes_the_committed_baseline(built_index, tmp_path: Path) -> None:
