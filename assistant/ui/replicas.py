@@ -214,8 +214,20 @@ def serve_replicas(
                 child.wait(30)
             except subprocess.TimeoutExpired:
                 child.kill()
-        if not (folder / "error.log").exists() or not (folder / "error.log").stat().st_size:
-            shutil.rmtree(folder, ignore_errors=True)
+        _clear(folder)
+
+
+def _clear(folder: Path) -> None:
+    """Remove nginx's working folder, all but an error log with something in it (a process
+    that died leaves one), which is named for the user to read."""
+    log_file = folder / "error.log"
+    if not log_file.exists() or not log_file.stat().st_size:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for item in folder.iterdir():
+        if item != log_file:
+            shutil.rmtree(item) if item.is_dir() else item.unlink()
+    log.warning("nginx logged errors while serving; its log is kept at %s", log_file)
 
 
 def _wait_until_listening(ports: Sequence[int], children: Sequence[subprocess.Popen]) -> None:

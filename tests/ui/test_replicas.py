@@ -41,10 +41,12 @@ def listening(port: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def replicas(built_index) -> Iterator[tuple[str, subprocess.Popen]]:
+def replicas(built_index, tmp_path_factory) -> Iterator[tuple[str, subprocess.Popen]]:
     port = free_port()
+    temporary = tmp_path_factory.mktemp("replicas-tmp")
     env = {
         **os.environ,
+        "TMPDIR": str(temporary),
         "PYTHONPATH": str(ROOT),
         "LGSCO_INDEX_DIR": str(built_index.dir),
         "LGSCO_LLM__FAKE_TOKEN_DELAY_S": "0.02",
@@ -72,6 +74,9 @@ def replicas(built_index) -> Iterator[tuple[str, subprocess.Popen]]:
     assert server.wait(60) == 0
     for pid in processes:  # nginx and both apps stopped with it
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+    # nginx's working folder is gone, all but the log of the process the tests killed
+    [folder] = temporary.glob("lgsco-replicas-*")
+    assert [p.name for p in folder.iterdir()] == ["error.log"]
 
 
 def user(browser: Browser, url: str) -> BrowserContext:
