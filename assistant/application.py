@@ -36,6 +36,7 @@ from assistant.evaluation import EvalRun, compare, default_run_path, run_eval, w
 from assistant.evaluation.compare import Comparison
 from assistant.evaluation.crossval import CrossValidation, render_markdown, run_crossval
 from assistant.evaluation.report import write_markdown
+from assistant.evaluation.runner import run_stamp
 from assistant.evaluation.systems import SYSTEMS
 from assistant.export import answer_docx, answer_markdown
 from assistant.index import Index
@@ -334,8 +335,8 @@ class Application:
             raise InputError(f"the report must end in .md or .html: {report}")
         runs_dir = _runs_folder(record, self.settings.runs_dir)
         result = run_crossval(self.settings, gold, k=k, folds=folds, seed=seed, progress=progress)
-        stamp = result.header["started"].replace(":", "").replace("-", "")[:15]
-        path = result.write(runs_dir / f"{stamp}-crossval.json" if runs_dir else record)
+        name = f"{run_stamp(result.header)}-crossval.json"
+        path = result.write(runs_dir / name if runs_dir else record)
         markdown = render_markdown(result)
         if report is not None:
             write_markdown(report, markdown)

@@ -276,10 +276,14 @@ def summarise(run: EvalRun) -> dict[str, Any]:
     return {"type": "summary", "systems": systems}
 
 
+def run_stamp(header: dict) -> str:
+    """When a run started, for its file name: 20261124T185547."""
+    return header["started"].replace(":", "").replace("-", "")[:15]
+
+
 def default_run_path(runs_dir: Path, run: EvalRun) -> Path:
-    stamp = run.header["started"].replace(":", "").replace("-", "")[:15]
     commit = (run.header["git"].get("commit") or "nogit")[:8]
-    return runs_dir / f"{stamp}-{commit}-{run.header['mode']}.jsonl"
+    return runs_dir / f"{run_stamp(run.header)}-{commit}-{run.header['mode']}.jsonl"
 
 
 def _header(
