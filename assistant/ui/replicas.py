@@ -225,8 +225,10 @@ def _clear(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
         return
     for item in folder.iterdir():
-        if item != log_file:
-            shutil.rmtree(item) if item.is_dir() else item.unlink()
+        if item.is_dir():
+            shutil.rmtree(item)
+        elif item != log_file:
+            item.unlink()
     log.warning("nginx logged errors while serving; its log is kept at %s", log_file)
 
 
