@@ -104,6 +104,11 @@ class RetrievalSettings(BaseModel):
         description="Below this share of the question's content words found in the best "
         "hits, the question is treated as not answered by the decisions",
     )
+    topic_check: bool = Field(
+        default=True,
+        description="Decline a question naming a topic of children's services (from "
+        "assistant/answer/topics.toml) that none of the decisions found mentions",
+    )
 
 
 LLMBackend = Literal["local", "openai", "fake"]

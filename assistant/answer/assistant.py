@@ -22,14 +22,15 @@ from assistant.answer.claims import (
     parse_claims,
 )
 from assistant.answer.context import Context, KeyedText
-from assistant.answer.councils import NamedCouncil, unmatched_councils
+from assistant.answer.councils import unmatched_councils
 from assistant.answer.events import AnswerEvent, AskEvent, EvidenceEvent, TokenEvent, Turn
 from assistant.answer.relevance import is_relevant
+from assistant.answer.topics import unmentioned_topics
 from assistant.errors import InputError, LLMError
 from assistant.index import Index
 from assistant.injection import flags, neutralise
 from assistant.llm import ChatBackend, make_chat_backend
-from assistant.parsing.common import council_place
+from assistant.parsing.common import council_place, find_refs
 from assistant.parsing.limits import printable
 from assistant.privacy import keep_local
 from assistant.prompts import DECLINE_PHRASE, DECLINED, Prompt, load_prompt
@@ -188,27 +189,39 @@ class Assistant:
         return self.declined_because(question, hits) is None
 
     def declined_because(self, question: str, hits: Sequence[RetrievedParagraph]) -> str | None:
-        """What the user is told when the gate declines the question (the council it names
-        and no decision found is about, when that is why); None when it passes."""
-        councils = self.unmatched_councils(question, hits) if hits else ()
+        """What the user is told when the gate declines the question (the decision, council
+        or topic it names that no decision found is, is about or mentions, when that is why);
+        None when it passes."""
+        named = find_refs(question)
+        found = {ref for hit in hits for ref in hit.refs}
+        if named and not found & set(named):
+            return (
+                f"The decisions in the index {DECLINE_PHRASE}: decision "
+                f"{' or '.join(named)} is not in the index, so nothing is cited."
+            )
+        if not hits:
+            return NOT_ANSWERED
+        texts = self.index.store.decision_texts(found)
+        councils = unmatched_councils(question, texts)
         if councils:
             names = " or ".join(c.name for c in councils)
             return (
                 f"The decisions in the index {DECLINE_PHRASE}: none of the decisions found is "
                 f"about {names}, so nothing is cited."
             )
-        if not hits or not is_relevant(
+        topics = unmentioned_topics(question, texts) if self.settings.retrieval.topic_check else ()
+        if topics:
+            names = " or ".join(f"“{t.name}”" for t in topics)
+            return (
+                f"The decisions in the index {DECLINE_PHRASE}: none of the decisions found "
+                f"mentions {names}, so nothing is cited."
+            )
+        # A question naming the decision it is about needs no words of it in the hits.
+        if not named and not is_relevant(
             question, hits, self.settings.retrieval.min_keyword_overlap
         ):
             return NOT_ANSWERED
         return None
-
-    def unmatched_councils(
-        self, question: str, hits: Sequence[RetrievedParagraph]
-    ) -> tuple[NamedCouncil, ...]:
-        """The councils the question names, when none of the decisions found is about one."""
-        refs = {ref for hit in hits for ref in hit.refs}
-        return unmatched_councils(question, self.index.store.decision_texts(refs))
 
     def ask(
         self,

@@ -4,9 +4,10 @@
 a small declared grid (`GRID`) over every gold question once, then for each fold picks the
 configuration that scores best on the other folds (hit@k + MRR over their answerable
 questions; ties go to the earlier, simpler configuration) and the relevance gate's
-operating point (`GATE_OVERLAP` x `GATE_SIMILARITY`: the highest abstention recall on the
-training folds among points refusing at most `MAX_REFUSAL` of their answerable questions,
-then the highest precision; never below the floor of one content word found). Only the
+operating point (`GATE_OVERLAP` x `GATE_SIMILARITY` x the topic check off or on: the
+highest abstention recall on the training folds among points refusing at most
+`MAX_REFUSAL` of their answerable questions, then the highest precision; never below the
+floor of one content word found). Only the
 held-out fold's results of those choices are aggregated: every figure reported is on
 questions nobody tuned on. The ablation repeats the selection with each component forced
 off (and on). The baselines (BM25, dense, naive) have nothing to tune and run once.
@@ -28,6 +29,7 @@ from typing import Any, ClassVar
 from assistant.answer import Assistant
 from assistant.answer.councils import unmatched_councils
 from assistant.answer.relevance import best_similarity, keyword_overlap
+from assistant.answer.topics import unmentioned_topics
 from assistant.evaluation.gold import GoldQuestion, file_digest, load_gold
 from assistant.evaluation.metrics import percentile, retrieval_metrics
 from assistant.evaluation.runner import (
@@ -40,6 +42,7 @@ from assistant.evaluation.runner import (
 from assistant.evaluation.splits import RETRIEVAL_SPLITS, question_splits
 from assistant.evaluation.systems import SYSTEMS, as_item, make_systems
 from assistant.index import Index
+from assistant.parsing.common import find_refs
 from assistant.retrieval import HybridRetriever
 from assistant.retrieval.parts import search_in_parts
 from assistant.settings import Settings
@@ -238,6 +241,11 @@ def run_crossval(
                 continue
             chosen_rows, _, _ = _nested(rows, allowed, fold_of, folds, answerable, k, configs)
             ablation.append(_ablation_row(f"{component.name}: {state}", chosen_rows, splits, k))
+    for state, choices in (("off", (False,)), ("on", (True,))):
+        chosen_rows, _, _ = _nested(
+            rows, everything, fold_of, folds, answerable, k, configs, choices
+        )
+        ablation.append(_ablation_row(f"gate's topic check: {state}", chosen_rows, splits, k))
 
     all_ids = [q.id for q in gold]
     best = _select(rows, everything, all_ids, answerable, k)
@@ -345,17 +353,17 @@ def _pipeline_row(retriever: HybridRetriever, question: GoldQuestion, k: int) ->
         hits = search_in_parts(retriever.search, query, question.filters, k)
     else:
         hits = retriever.search(query, question.filters, k)
+    found = {r for h in hits for r in h.refs}
+    texts = retriever.index.store.decision_texts(found)
+    named = find_refs(query)
     return {
         "metrics": retrieval_metrics([as_item(h) for h in hits], question.expected, k),
         "overlap": keyword_overlap(query, hits) if hits else 0.0,
         "similarity": best_similarity(hits),
         "keyword": any(h.keyword_rank is not None for h in hits),
-        "other_council": bool(
-            unmatched_councils(
-                query,
-                retriever.index.store.decision_texts({r for h in hits for r in h.refs}),
-            )
-        ),
+        "other_council": bool(unmatched_councils(query, texts)),
+        "unmentioned_topic": bool(unmentioned_topics(query, texts)),
+        "named_decision": None if not named else bool(found & set(named)),
     }
 
 
@@ -381,11 +389,15 @@ def _select(
     return best
 
 
-def abstains(row: Row, overlap: float, similarity: float) -> bool:
-    """The gate of `is_relevant`, on a question's recorded features."""
+def abstains(row: Row, overlap: float, similarity: float, topics: bool = True) -> bool:
+    """The gate of `Assistant.declined_because`, on a question's recorded features."""
+    named = row.get("named_decision")  # None: the question names no decision
+    if named is not None:
+        return not named or (topics and row.get("unmentioned_topic", False))
     relevant = (
         row["keyword"]
         and not row.get("other_council", False)
+        and not (topics and row.get("unmentioned_topic", False))
         and row["overlap"] >= overlap
         and (similarity <= 0 or row["similarity"] >= similarity)
     )
@@ -393,27 +405,39 @@ def abstains(row: Row, overlap: float, similarity: float) -> bool:
 
 
 def _choose_gate(
-    rows: dict[str, Row], ids: Sequence[str], answerable: dict[str, bool]
-) -> dict[str, float]:
+    rows: dict[str, Row],
+    ids: Sequence[str],
+    answerable: dict[str, bool],
+    topic_choices: Sequence[bool] = (False, True),
+) -> dict[str, Any]:
     best: tuple[float, float, float] | None = None
     # The floor: at least one of the question's content words in the best hits. If no
     # point keeps refusals within MAX_REFUSAL on the training folds, the floor is kept.
-    chosen = {"min_keyword_overlap": GATE_OVERLAP[0], "min_similarity": 0.0}
+    chosen = {
+        "min_keyword_overlap": GATE_OVERLAP[0],
+        "min_similarity": 0.0,
+        "topic_check": topic_choices[0],
+    }
     answerable_ids = [i for i in ids if answerable[i]]
     unanswerable_ids = [i for i in ids if not answerable[i]]
-    for overlap in GATE_OVERLAP:
-        for similarity in GATE_SIMILARITY:
-            refused = sum(abstains(rows[i], overlap, similarity) for i in answerable_ids)
-            caught = sum(abstains(rows[i], overlap, similarity) for i in unanswerable_ids)
-            refusal = refused / len(answerable_ids) if answerable_ids else 0.0
-            if refusal > MAX_REFUSAL:
-                continue
-            recall = caught / len(unanswerable_ids) if unanswerable_ids else 0.0
-            precision = caught / (caught + refused) if caught + refused else 0.0
-            key = (recall, precision, -refusal)
-            if best is None or key > best:
-                best = key
-                chosen = {"min_keyword_overlap": overlap, "min_similarity": similarity}
+    for topics, overlap, similarity in itertools.product(
+        topic_choices, GATE_OVERLAP, GATE_SIMILARITY
+    ):
+        refused = sum(abstains(rows[i], overlap, similarity, topics) for i in answerable_ids)
+        caught = sum(abstains(rows[i], overlap, similarity, topics) for i in unanswerable_ids)
+        refusal = refused / len(answerable_ids) if answerable_ids else 0.0
+        if refusal > MAX_REFUSAL:
+            continue
+        recall = caught / len(unanswerable_ids) if unanswerable_ids else 0.0
+        precision = caught / (caught + refused) if caught + refused else 0.0
+        key = (recall, precision, -refusal)
+        if best is None or key > best:
+            best = key
+            chosen = {
+                "min_keyword_overlap": overlap,
+                "min_similarity": similarity,
+                "topic_check": topics,
+            }
     return chosen
 
 
@@ -425,6 +449,7 @@ def _nested(
     answerable: dict[str, bool],
     k: int,
     configs: list[dict[str, Any]],
+    topic_choices: Sequence[bool] = (False, True),
 ) -> tuple[dict[str, Row], list[dict[str, Any]], dict[str, Row]]:
     held_out: dict[str, Row] = {}
     records = []
@@ -432,10 +457,12 @@ def _nested(
         train = [i for i, f in fold_of.items() if f != fold]
         test = [i for i, f in fold_of.items() if f == fold]
         chosen = _select(rows, allowed, train, answerable, k)
-        gate = _choose_gate(rows[chosen], train, answerable)
+        gate = _choose_gate(rows[chosen], train, answerable, topic_choices)
         for qid in test:
             row = dict(rows[chosen][qid])
-            row["abstained"] = abstains(row, gate["min_keyword_overlap"], gate["min_similarity"])
+            row["abstained"] = abstains(
+                row, gate["min_keyword_overlap"], gate["min_similarity"], gate["topic_check"]
+            )
             held_out[qid] = row
         records.append(
             {"fold": fold, "questions": len(test), "retrieval": configs[chosen], "gate": gate}

@@ -35,6 +35,11 @@ def find_ref(text: str) -> str | None:
     return " ".join(match.groups()) if match else None
 
 
+def find_refs(text: str) -> list[str]:
+    """Every reference a text names, normalised, each once, in order."""
+    return list(dict.fromkeys(" ".join(m.groups()) for m in _REF_IN_TEXT.finditer(text)))
+
+
 _DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%d/%m/%Y", "%d %b %y")
 
 

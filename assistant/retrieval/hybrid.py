@@ -10,7 +10,8 @@ Paragraphs every decision shares ("The Ombudsman's role and powers") are scored 
 they do not crowd out the paragraphs that answer, and a joint decision yields one hit
 listing all its references. A question's plain-English phrases bring the Ombudsman's terms
 of art into the BM25 query (`glossary.py`); hits are spread across decisions without ever
-leaving a place empty (`diversify`). Optional, measured and off by default: section priors
+leaving a place empty (`diversify`). A question naming a decision by reference searches
+that decision, as a reference filter would. Optional, measured and off by default: section priors
 by question type (`priors.py`), sentence vectors max-pooled per paragraph
 (`sentences.py`), neighbouring paragraphs sharing scores.
 """
@@ -32,6 +33,7 @@ from pydantic import ConfigDict
 from assistant.index import Index
 from assistant.index.store import normalise_for_hash, paragraph_ref
 from assistant.index.vectors import VectorHit, nearest
+from assistant.parsing.common import find_refs
 from assistant.retrieval.glossary import default_glossary
 from assistant.retrieval.priors import question_types, section_matches
 from assistant.settings import RetrievalSettings
@@ -109,11 +111,21 @@ class ParagraphRetriever(BaseRetriever):
         filters = filters or SearchFilters()
         k = k or self.k
         matching = self.index.store.refs_matching(filters)
+        named = self.named_decisions(query) if filters.ref is None else set()
+        if named:
+            matching = named if matching is None else matching & named
         if matching is not None and not matching:
             return []
         allowed = frozenset(matching) if matching is not None else None
         candidates = self.candidates(query, allowed)
         return self.finish(candidates, k, query)
+
+    def named_decisions(self, query: str) -> set[str]:
+        """The decisions in the index a question names by reference ("What did 20 008 394
+        find?"): its search is kept to them, as a reference filter would. A reference the
+        index lacks is ignored."""
+        refs = find_refs(query)
+        return set(self.index.store.group_members(refs)) if refs else set()
 
     def candidates(self, query: str, allowed: Allowed) -> list[Candidate]:
         """Scored candidates; `allowed` are the decisions passing the filters (None: all)."""

@@ -54,3 +54,23 @@ def test_a_question_about_a_council_the_index_lacks_is_declined_without_the_mode
     known = fake.ask("What did the Ombudsman say about Redbridge's stage two delay?")
     assert known.answered
     assert any(c.ref == "20 008 394" for c in known.citations)  # Redbridge's decision
+
+
+def test_a_question_naming_a_decision_searches_that_decision(built_index) -> None:
+    fake = Assistant(make_settings(built_index.dir), index=built_index, llm="fake")
+    for question in ("What did 23 016 199 decide?", "Summarise decision 23-016-199"):
+        hits = fake.retrieve(question)
+        assert hits and all(h.refs == ("23 016 199",) for h in hits)
+        answer = fake.ask(question)
+        assert answer.answered and {c.ref for c in answer.citations} == {"23 016 199"}
+
+
+def test_a_question_naming_a_decision_the_index_lacks_is_declined_naming_it(
+    built_index,
+) -> None:
+    backend = scripted('{"claims": [{"key": "P1", "statement": "Unused."}]}')
+    assistant = Assistant(make_settings(built_index.dir), index=built_index, backend=backend)
+    answer = assistant.ask("What did the Ombudsman find in 99 123 456 about stage two delay?")
+    assert not answer.answered and not answer.citations
+    assert "decision 99 123 456 is not in the index" in answer.text
+    assert backend.model.sent == []

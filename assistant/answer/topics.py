@@ -1,0 +1,131 @@
+"""Topics a question names, and whether the decisions found mention them.
+
+A question about a named topic of children's services ("a child protection conference",
+"an EHC plan", "secure accommodation") is not answered by decisions that never mention it,
+however close their other words: the relevance gate declines it when a topic the question
+names stands in none of the decisions found, in any of its wordings. Like the council
+check, this asks whether the decisions found are about what the question names, which
+keyword overlap cannot tell: a question in the decisions' own words about a topic they do
+not cover shares most of its words with them.
+
+`topics.toml` (package data) lists the topics, each with every wording a decision or a user
+may give it and where the term of art comes from. It was written from LGSCO's categories,
+statute and guidance, without reading any evaluation question. Wordings match word by word
+with case, apostrophes and plural endings ignored; abbreviations ("EHCP", "SGO") match
+only as written, as whole words.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+TOPICS_FILE = Path(__file__).with_name("topics.toml")
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str  # how the user is told of it
+    variants: tuple[str, ...]  # normalised word sequences, each joined by single spaces
+    abbreviations: tuple[str, ...]
+    source: str
+
+    def mentioned_in(self, normalised: str, original: str) -> bool:
+        """Whether a text (given normalised by `_normalise`, and as written) mentions it."""
+        return any(f" {v} " in normalised for v in self.variants) or any(
+            re.search(rf"\b{re.escape(a)}\b", original) for a in self.abbreviations
+        )
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words, apostrophes dropped, plurals made singular ("parties" ->
+    "party", "plans" -> "plan"); other endings are kept, so "looked after" stays apart
+    from "look after"."""
+    text = text.lower().replace("’", "").replace("'", "").replace("‘", "")
+    return [_singular(w) for w in _WORD.findall(text)]
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _normalise(text: str) -> str:
+    return f" {' '.join(words(text))} "
+
+
+@cache
+def default_topics() -> tuple[Topic, ...]:
+    return load_topics(TOPICS_FILE)
+
+
+def load_topics(path: Path) -> tuple[Topic, ...]:
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    topics = []
+    for entry in data.get("topic", []):
+        variants = tuple(
+            dict.fromkeys(" ".join(words(v)) for v in entry.get("variants", []) if words(v))
+        )
+        topics.append(
+            Topic(
+                name=entry["name"],
+                variants=variants,
+                abbreviations=tuple(entry.get("abbreviations", [])),
+                source=entry.get("source", ""),
+            )
+        )
+    return tuple(topics)
+
+
+def topics_named(text: str, topics: Iterable[Topic] | None = None) -> tuple[Topic, ...]:
+    """The topics a text names. A wording inside a longer wording of another topic does
+    not count: "child protection conference" names the conference, not child protection."""
+    normalised = _normalise(text)
+    spans: list[tuple[int, int, Topic]] = []  # where each wording stands in `normalised`
+    named: dict[str, Topic] = {}
+    for topic in default_topics() if topics is None else topics:
+        for variant in topic.variants:
+            start = normalised.find(f" {variant} ")
+            while start >= 0:
+                spans.append((start, start + len(variant) + 1, topic))
+                start = normalised.find(f" {variant} ", start + 1)
+        if any(re.search(rf"\b{re.escape(a)}\b", text) for a in topic.abbreviations):
+            named[topic.name] = topic
+    for start, end, topic in spans:
+        inside_longer = any(
+            other is not topic
+            and o_start <= start
+            and end <= o_end
+            and o_end - o_start > end - start
+            for o_start, o_end, other in spans
+        )
+        if not inside_longer:
+            named.setdefault(topic.name, topic)
+    return tuple(named.values())
+
+
+def unmentioned_topics(
+    question: str, decision_texts: dict[str, str], topics: Iterable[Topic] | None = None
+) -> tuple[Topic, ...]:
+    """The topics the question names that none of the decisions found mentions (empty
+    when it names none). `decision_texts` maps each decision found to its text."""
+    named = topics_named(question, topics)
+    if not named:
+        return ()
+    texts = [(_normalise(text), text) for text in decision_texts.values()]
+    return tuple(
+        topic
+        for topic in named
+        if not any(topic.mentioned_in(normalised, original) for normalised, original in texts)
+    )

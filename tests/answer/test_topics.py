@@ -1,0 +1,109 @@
+"""A question naming a topic no decision found mentions is declined, naming the topic."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from assistant.answer.assistant import Assistant
+from assistant.answer.topics import (
+    default_topics,
+    load_topics,
+    topics_named,
+    unmentioned_topics,
+)
+from tests.conftest import make_settings, scripted
+
+TOPICS = """
+[[topic]]
+name = "child protection"
+variants = ["child protection"]
+source = "Children Act 1989 s47"
+
+[[topic]]
+name = "child protection conference"
+variants = ["child protection conference", "initial child protection conference"]
+source = "Working Together to Safeguard Children"
+
+[[topic]]
+name = "education, health and care plan"
+variants = ["education, health and care plan", "ehc plan"]
+abbreviations = ["EHCP"]
+source = "Children and Families Act 2014 s37"
+"""
+
+
+@pytest.fixture
+def topics(tmp_path: Path):
+    path = tmp_path / "topics.toml"
+    path.write_text(TOPICS, encoding="utf-8")
+    return load_topics(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Was the child protection conference late?", ["child protection conference"]),
+        ("Two initial Child Protection Conferences were missed", ["child protection conference"]),
+        ("The child protection team never rang", ["child protection"]),
+        ("Her EHC plans were late", ["education, health and care plan"]),
+        ("Was the EHCP late?", ["education, health and care plan"]),
+        ("Did the council say ehcp?", []),  # abbreviations only as written
+        ("What did the council pay for delay?", []),
+    ],
+)
+def test_a_topic_is_named_by_its_longest_wording(topics, text: str, named: list[str]) -> None:
+    assert [t.name for t in topics_named(text, topics)] == named
+
+
+def test_a_topic_counts_as_mentioned_in_any_of_its_wordings_anywhere_in_a_decision(
+    topics,
+) -> None:
+    decisions = {"a": "The Council held an Initial Child Protection Conference.", "b": "..."}
+    question = "How much for a late child protection conference and no EHCP?"
+    assert [t.name for t in unmentioned_topics(question, decisions, topics)] == [
+        "education, health and care plan"
+    ]
+    assert unmentioned_topics("What did the council pay?", decisions, topics) == ()
+
+
+def test_the_shipped_topics_each_have_a_source_and_wordings_of_their_own() -> None:
+    shipped = default_topics()
+    assert len(shipped) >= 100
+    assert all(t.source and (t.variants or t.abbreviations) for t in shipped)
+    wordings = Counter(v for t in shipped for v in t.variants)
+    assert [w for w, n in wordings.items() if n > 1] == []
+
+
+def test_a_question_naming_a_topic_no_decision_found_mentions_is_declined_without_the_model(
+    built_index,
+) -> None:
+    backend = scripted('{"claims": [{"key": "P1", "statement": "Unused."}]}')
+    assistant = Assistant(make_settings(built_index.dir), index=built_index, backend=backend)
+    answer = assistant.ask(
+        "Did the Ombudsman find fault when a council delayed a care leaver's pathway plan?"
+    )
+    assert not answer.answered and not answer.citations
+    assert (
+        "none of the decisions found mentions “care leaver (leaving care)” or “pathway plan”"
+        in answer.text
+    )
+    assert backend.model.sent == []
+
+    # Switched off, the same question reaches the model.
+    off = make_settings(built_index.dir, retrieval={"topic_check": False})
+    assert Assistant(off, index=built_index, backend=backend).answerable(
+        "Did the Ombudsman find fault when a council delayed a care leaver's pathway plan?",
+        assistant.retrieve(
+            "Did the Ombudsman find fault when a council delayed a care leaver's pathway plan?"
+        ),
+    )
+
+
+def test_a_topic_the_decisions_found_mention_passes_the_gate(built_index) -> None:
+    fake = Assistant(make_settings(built_index.dir), index=built_index, llm="fake")
+    answer = fake.ask("Did a council pay the legal costs of a special guardianship order?")
+    assert answer.answered
+    assert any(c.ref == "15 018 561" for c in answer.citations)
