@@ -100,7 +100,7 @@ class RetrievalSettings(BaseModel):
         "whole, and interleave the results",
     )
     min_keyword_overlap: float = Field(
-        default=0.01,
+        default=0.0,
         description="Below this share of the question's content words found in the best "
         "hits, the question is treated as not answered by the decisions",
     )

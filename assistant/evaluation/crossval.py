@@ -6,12 +6,12 @@ configuration that scores best on the other folds (hit@k + MRR over their answer
 questions; ties go to the earlier, simpler configuration) and the relevance gate's
 operating point (`GATE_OVERLAP` x `GATE_SIMILARITY` x the topic check off or on: the
 highest abstention recall on the training folds among points refusing at most
-`MAX_REFUSAL` of their answerable questions, then the highest precision; never below the
-floor of one content word found). Only the
-held-out fold's results of those choices are aggregated: every figure reported is on
-questions nobody tuned on. The ablation repeats the selection with each component forced
-off (and on). The baselines (BM25, dense, naive) have nothing to tune and run once.
-Latency is measured on a separate, uncached pass with the configured settings.
+`MAX_REFUSAL` of their answerable questions, then the highest precision; the gate refusing
+least when no point keeps within it). Only the held-out fold's results of those choices are
+aggregated: every figure reported is on questions nobody tuned on. The ablation repeats
+the selection with each component forced off (and on). The baselines (BM25, dense, naive)
+have nothing to tune and run once. Latency is measured on a separate, uncached pass with
+the configured settings.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ ABLATION_EXTRA: dict[str, Any] = {
     "neighbour_weight": 0.3,
     "over_cap_weight": 0.0,
 }
-GATE_OVERLAP = (0.01, 0.1, 0.2, 0.25, 0.3, 0.34, 0.4, 0.5, 0.6)
+GATE_OVERLAP = (0.0, 0.01, 0.1, 0.2, 0.25, 0.3, 0.34, 0.4, 0.5, 0.6)
 GATE_SIMILARITY = (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 MAX_REFUSAL = 0.03
 
@@ -411,8 +411,8 @@ def _choose_gate(
     topic_choices: Sequence[bool] = (False, True),
 ) -> dict[str, Any]:
     best: tuple[float, float, float] | None = None
-    # The floor: at least one of the question's content words in the best hits. If no
-    # point keeps refusals within MAX_REFUSAL on the training folds, the floor is kept.
+    # If no point keeps refusals within MAX_REFUSAL on the training folds, the first one,
+    # which refuses least (no overlap needed, no topic check), is kept.
     chosen = {
         "min_keyword_overlap": GATE_OVERLAP[0],
         "min_similarity": 0.0,

@@ -43,6 +43,11 @@ def test_gate_rule_matches_the_recorded_features() -> None:
     assert not abstains(row, 0.34, 0.0)
     assert abstains(row, 0.5, 0.0) and abstains(row, 0.34, 0.35)
     assert abstains({**row, "keyword": False}, 0.0, 0.0)
+    # The topic check, when the gate uses it; a named decision the hits hold needs no overlap.
+    assert abstains({**row, "unmentioned_topic": True}, 0.0, 0.0, topics=True)
+    assert not abstains({**row, "unmentioned_topic": True}, 0.0, 0.0, topics=False)
+    assert not abstains({**row, "overlap": 0.0, "named_decision": True}, 0.34, 0.0)
+    assert abstains({**row, "named_decision": False}, 0.0, 0.0, topics=False)
 
 
 def test_crossval_reports_held_out_figures(built_index, tmp_path: Path) -> None:
