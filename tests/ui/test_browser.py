@@ -72,11 +72,12 @@ def test_ask_streams_then_a_citation_opens_its_paragraph_highlighted(page: Page)
 
 
 def test_an_unanswerable_question_says_so_and_cites_nothing(page: Page) -> None:
-    ask(page, "Can I appeal an Ombudsman decision to the High Court?")
+    ask(page, "What did the Ombudsman say about a council late with a care leaver's pathway plan?")
     expect(page.locator("#ask-notice")).to_contain_text(
         "don't answer this question", timeout=60_000
     )
     expect(page.locator("#chat")).to_contain_text(DECLINE_PHRASE)
+    expect(page.locator("#chat")).to_contain_text("mentions “care leaver (leaving care)”")
     expect(page.locator("#citation-chips label")).to_have_count(0)
     shot(page, "4-not-answered")
 
