@@ -197,7 +197,8 @@ class Assistant:
         if named and not found & set(named):
             return (
                 f"The decisions in the index {DECLINE_PHRASE}: decision "
-                f"{' or '.join(named)} is not in the index, so nothing is cited."
+                f"{' or '.join(named)} is not in the index (or the filters leave it out), so "
+                "nothing is cited."
             )
         if not hits:
             return NOT_ANSWERED
