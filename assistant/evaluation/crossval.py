@@ -392,12 +392,14 @@ def _select(
 def abstains(row: Row, overlap: float, similarity: float, topics: bool = True) -> bool:
     """The gate of `Assistant.declined_because`, on a question's recorded features."""
     named = row.get("named_decision")  # None: the question names no decision
-    if named is not None:
-        return not named or (topics and row.get("unmentioned_topic", False))
+    if named is False or row.get("other_council", False):
+        return True
+    if topics and row.get("unmentioned_topic", False):
+        return True
+    if named:  # a question naming a decision the hits hold needs no words of it in them
+        return False
     relevant = (
         row["keyword"]
-        and not row.get("other_council", False)
-        and not (topics and row.get("unmentioned_topic", False))
         and row["overlap"] >= overlap
         and (similarity <= 0 or row["similarity"] >= similarity)
     )

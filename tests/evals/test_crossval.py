@@ -48,6 +48,8 @@ def test_gate_rule_matches_the_recorded_features() -> None:
     assert not abstains({**row, "unmentioned_topic": True}, 0.0, 0.0, topics=False)
     assert not abstains({**row, "overlap": 0.0, "named_decision": True}, 0.34, 0.0)
     assert abstains({**row, "named_decision": False}, 0.0, 0.0, topics=False)
+    # As in `declined_because`, naming a decision does not lift the council check.
+    assert abstains({**row, "named_decision": True, "other_council": True}, 0.0, 0.0)
 
 
 def test_crossval_reports_held_out_figures(built_index, tmp_path: Path) -> None:
