@@ -10,6 +10,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 import assistant  # noqa: F401 - sets the offline / no-telemetry environment first
+from assistant.answer.assistant import Assistant
 from assistant.cli import app as cli_app
 from assistant.index import Index
 from assistant.index.ingest import Ingestor
@@ -53,6 +54,18 @@ def bare_answer(
 def scripted(*replies: str) -> ChatBackend:
     """A backend whose model replies with `replies` in turn and records what it was sent."""
     return ChatBackend(ScriptedChatModel(replies=list(replies)), name="scripted", backend="openai")
+
+
+def declined_without_the_model(index: Index, question: str, **settings: object) -> Answer:
+    """Ask with a model that would answer, and check the gate declined the question before
+    the model was called: nothing answered, nothing cited. The answer, to read its words."""
+    backend = scripted('{"claims": [{"key": "P1", "statement": "Unused."}]}')
+    answer = Assistant(make_settings(index.dir, **settings), index=index, backend=backend).ask(
+        question
+    )
+    assert not answer.answered and not answer.citations
+    assert backend.model.sent == []  # no model was asked
+    return answer
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.answer.assistant import Assistant
 from assistant.answer.councils import councils_named, unmatched_councils
-from tests.conftest import make_settings, scripted
+from tests.conftest import declined_without_the_model, make_settings
 
 
 @pytest.mark.parametrize(
@@ -40,15 +40,12 @@ def test_a_decision_that_names_the_council_anywhere_matches() -> None:
 def test_a_question_about_a_council_the_index_lacks_is_declined_without_the_model(
     built_index,
 ) -> None:
-    backend = scripted('{"claims": [{"key": "P1", "statement": "Unused."}]}')
-    assistant = Assistant(make_settings(built_index.dir), index=built_index, backend=backend)
-    answer = assistant.ask(
+    answer = declined_without_the_model(
+        built_index,
         "What did the Ombudsman say when Kent County Council refused to escalate a "
-        "complaint to stage two?"
+        "complaint to stage two?",
     )
-    assert not answer.answered and not answer.citations
     assert "none of the decisions found is about Kent" in answer.text
-    assert backend.model.sent == []  # no model was asked
 
     fake = Assistant(make_settings(built_index.dir), index=built_index, llm="fake")
     known = fake.ask("What did the Ombudsman say about Redbridge's stage two delay?")
@@ -68,9 +65,7 @@ def test_a_question_naming_a_decision_searches_that_decision(built_index) -> Non
 def test_a_question_naming_a_decision_the_index_lacks_is_declined_naming_it(
     built_index,
 ) -> None:
-    backend = scripted('{"claims": [{"key": "P1", "statement": "Unused."}]}')
-    assistant = Assistant(make_settings(built_index.dir), index=built_index, backend=backend)
-    answer = assistant.ask("What did the Ombudsman find in 99 123 456 about stage two delay?")
-    assert not answer.answered and not answer.citations
+    answer = declined_without_the_model(
+        built_index, "What did the Ombudsman find in 99 123 456 about stage two delay?"
+    )
     assert "decision 99 123 456 is not in the index" in answer.text
-    assert backend.model.sent == []

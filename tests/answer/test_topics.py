@@ -14,7 +14,7 @@ from assistant.answer.topics import (
     topics_named,
     unmentioned_topics,
 )
-from tests.conftest import make_settings, scripted
+from tests.conftest import declined_without_the_model, make_settings, scripted
 
 TOPICS = """
 [[topic]]
@@ -80,26 +80,20 @@ def test_the_shipped_topics_each_have_a_source_and_wordings_of_their_own() -> No
 def test_a_question_naming_a_topic_no_decision_found_mentions_is_declined_without_the_model(
     built_index,
 ) -> None:
-    backend = scripted('{"claims": [{"key": "P1", "statement": "Unused."}]}')
-    assistant = Assistant(make_settings(built_index.dir), index=built_index, backend=backend)
-    answer = assistant.ask(
-        "Did the Ombudsman find fault when a council delayed a care leaver's pathway plan?"
-    )
-    assert not answer.answered and not answer.citations
+    question = "Did the Ombudsman find fault when a council delayed a care leaver's pathway plan?"
+    answer = declined_without_the_model(built_index, question)
     assert (
         "none of the decisions found mentions “care leaver (leaving care)” or “pathway plan”"
         in answer.text
     )
-    assert backend.model.sent == []
 
     # Switched off, the same question reaches the model.
-    off = make_settings(built_index.dir, retrieval={"topic_check": False})
-    assert Assistant(off, index=built_index, backend=backend).answerable(
-        "Did the Ombudsman find fault when a council delayed a care leaver's pathway plan?",
-        assistant.retrieve(
-            "Did the Ombudsman find fault when a council delayed a care leaver's pathway plan?"
-        ),
+    off = Assistant(
+        make_settings(built_index.dir, retrieval={"topic_check": False}),
+        index=built_index,
+        backend=scripted(),
     )
+    assert off.answerable(question, off.retrieve(question))
 
 
 def test_a_topic_the_decisions_found_mention_passes_the_gate(built_index) -> None:
