@@ -11,8 +11,8 @@ they do not crowd out the paragraphs that answer, and a joint decision yields on
 listing all its references. A question's plain-English phrases bring the Ombudsman's terms
 of art into the BM25 query (`glossary.py`); hits are spread across decisions without ever
 leaving a place empty (`diversify`). A question naming a decision by reference searches
-that decision, as a reference filter would. Optional, measured and off by default: section priors
-by question type (`priors.py`), sentence vectors max-pooled per paragraph
+that decision, as a reference filter would. Optional, measured and off by default: section
+priors by question type (`priors.py`), sentence vectors max-pooled per paragraph
 (`sentences.py`), neighbouring paragraphs sharing scores.
 """
 
