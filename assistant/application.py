@@ -32,9 +32,17 @@ from assistant.errors import (
     ParseError,
     VectorsMissingError,
 )
-from assistant.evaluation import EvalRun, compare, default_run_path, run_eval, write_report
+from assistant.evaluation import (
+    EvalRun,
+    compare,
+    default_run_path,
+    load_gold,
+    run_eval,
+    write_report,
+)
 from assistant.evaluation.compare import Comparison
 from assistant.evaluation.crossval import CrossValidation, render_markdown, run_crossval
+from assistant.evaluation.replay import REPLAY, replay_backend, retrieval_changed
 from assistant.evaluation.report import write_markdown
 from assistant.evaluation.runner import run_stamp
 from assistant.evaluation.systems import SYSTEMS
@@ -291,8 +299,10 @@ class Application:
         record: Path | None = None,
         report: Path | None = None,
         progress: Progress | None = None,
+        replay: Path | None = None,
     ) -> EvalOutcome:
-        """Run a gold set through the pipeline and the baselines; record, compare, report."""
+        """Run a gold set through the pipeline and the baselines; record, compare, report.
+        With `replay`, the model's replies are those the run at that path recorded."""
         chosen = list(systems)
         if [s for s in chosen if s not in SYSTEMS] or "pipeline" not in chosen:
             raise InputError(
@@ -300,6 +310,8 @@ class Application:
             )
         if report is not None and report.suffix.lower() not in {".md", ".html", ".htm"}:
             raise InputError(f"the report must end in .md or .html: {report}")
+        if replay is not None and retrieval_only:
+            raise InputError("--replay replays a model's replies: it cannot be --retrieval-only")
         base_run = EvalRun.read(baseline) if baseline else None
         runs_dir = _runs_folder(record, self.settings.runs_dir)
         run = run_eval(
@@ -310,7 +322,14 @@ class Application:
             retrieval_only=retrieval_only,
             systems=chosen,
             progress=progress,
+            backend=replay_backend(replay, load_gold(gold)) if replay else None,
+            mode=REPLAY if replay else None,
         )
+        if replay is not None:
+            run.header["replay"] = {
+                "run": str(replay),
+                "retrieval_changed": retrieval_changed(EvalRun.read(replay), run),
+            }
         comparison = compare(run, base_run, max_drop) if base_run else None
         path = run.write(default_run_path(runs_dir, run) if runs_dir else record)
         if report is not None:

@@ -425,6 +425,14 @@ def eval_command(
         ),
     ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Fold assignment seed")] = 0,
+    replay: Annotated[
+        Path | None,
+        typer.Option(
+            "--replay",
+            help="A recorded run whose model replies answer again, through today's retrieval "
+            "and checks (no model runs)",
+        ),
+    ] = None,
     index: IndexOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -444,8 +452,15 @@ def eval_command(
             record=record,
             report=report,
             progress=advance,
+            replay=replay,
         )
     comparison = outcome.comparison
+    changed = outcome.run.header.get("replay", {}).get("retrieval_changed")
+    if changed:
+        err.print(
+            f"[yellow]replay:[/] retrieval now shows other paragraphs for {len(changed)} "
+            f"question(s), whose replies cite keys that mean other paragraphs: {', '.join(changed)}"
+        )
     if as_json:
         payload: dict[str, Any] = {
             "record": str(outcome.record),

@@ -29,6 +29,7 @@ from assistant.evaluation.metrics import (
 )
 from assistant.evaluation.systems import SYSTEMS, as_item, make_systems
 from assistant.index import Index
+from assistant.llm.backend import ChatBackend
 from assistant.settings import LLMBackend, Settings
 from assistant.types import Answer
 
@@ -112,12 +113,16 @@ def run_eval(
     systems: Sequence[str] = SYSTEMS,
     progress: Progress | None = None,
     index: Index | None = None,
+    backend: ChatBackend | None = None,
+    mode: str | None = None,
 ) -> EvalRun:
+    """`backend` (a replay, a test's scripted model) answers instead of the `llm` backend;
+    `mode` then names the run."""
     gold = load_gold(gold_path)
     settings = settings.model_copy(
         update={"retrieval": settings.retrieval.model_copy(update={"k": k})}
     )
-    assistant = Assistant(settings, llm=llm, index=index)
+    assistant = Assistant(settings, llm=llm, backend=backend, index=index)
     index = assistant.index  # checks the fingerprint before anything runs
     baselines = [s for s in make_systems(index, settings.retrieval, systems) if s.name != PIPELINE]
     run = EvalRun(
@@ -129,6 +134,7 @@ def run_eval(
             k=k,
             llm=llm,
             retrieval_only=retrieval_only,
+            mode=mode,
         )
     )
     tick = step_counter(len(gold) * (len(baselines) + (1 if PIPELINE in systems else 0)), progress)
@@ -223,6 +229,8 @@ def _answer_record(answer: Answer) -> dict[str, Any]:
         ],
         "verification": answer.verification.model_dump(mode="json"),
         "model": answer.model,
+        # The model's own words, so a change to verification can be replayed on them.
+        "model_output": answer.model_output,
     }
 
 
@@ -295,6 +303,7 @@ def _header(
     k: int,
     llm: LLMBackend | None,
     retrieval_only: bool,
+    mode: str | None = None,
 ) -> dict[str, Any]:
     index = assistant.index
     stats = index.store.stats()
@@ -305,7 +314,7 @@ def _header(
         "git": _git_state(),
         "gold": {"path": str(gold_path), "sha256": file_digest(gold_path), "questions": len(gold)},
         "k": k,
-        "mode": "retrieval-only" if retrieval_only else (llm or settings.llm.backend),
+        "mode": "retrieval-only" if retrieval_only else (mode or llm or settings.llm.backend),
         "model": model,
         "prompt_version": None if retrieval_only else assistant.answer_prompt.version,
         "index": {

@@ -114,3 +114,27 @@ class ScriptedChatModel(RecordingChatModel):
 
     def reply(self, messages: list[BaseMessage], *, structured: bool = False) -> str:
         return self.replies[min(self.calls, len(self.replies)) - 1]
+
+
+class ReplayChatModel(RecordingChatModel):
+    """Replies as a recorded eval run's model did to the same question: its words before
+    verification, and its rewrite of a follow-up question. A change to the checks after the
+    model is then measured on the model's real replies in seconds, without running it. A
+    question the run holds no reply for is declined in the prompt's own words."""
+
+    answers: dict[str, str] = Field(description="Standalone question -> the model's reply")
+    rewrites: dict[str, str] = Field(
+        default_factory=dict, description="Latest question -> the standalone question"
+    )
+
+    @property
+    def _llm_type(self) -> str:
+        return "replay"
+
+    def reply(self, messages: list[BaseMessage], *, structured: bool = False) -> str:
+        prompt = str(messages[-1].content)
+        if "Latest question:" in prompt:
+            latest = prompt.rsplit("Latest question:", 1)[1].split("\n", 1)[0].strip()
+            return self.rewrites.get(latest, latest)
+        question = prompt.rsplit("Question:", 1)[-1].strip()
+        return self.answers.get(question, DECLINED)

@@ -1,0 +1,74 @@
+"""Replay a recorded eval run's model replies through today's retrieval and checks.
+
+A change to what happens after the model (claim checks, the fallback, the gate) is measured
+on the embedded model's real replies in seconds instead of a ten-minute model run. The
+replay is exact only where retrieval still shows the model the same paragraphs under the
+same keys: `retrieval_changed` names the questions where it does not, whose replies then
+cite keys that now mean other paragraphs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.answer import join_follow_up
+from assistant.errors import InputError
+from assistant.evaluation.gold import GoldQuestion
+from assistant.evaluation.runner import PIPELINE, EvalRun
+from assistant.injection import neutralise
+from assistant.llm.backend import ChatBackend
+from assistant.llm.fake import ReplayChatModel
+
+REPLAY = "replay"
+
+
+def replay_backend(path: Path, gold: Sequence[GoldQuestion]) -> ChatBackend:
+    """A chat backend answering each question as the run at `path` recorded its model did:
+    its answer, and for a follow-up of `gold`, its rewrite of the question."""
+    run = EvalRun.read(path)
+    if not run.with_answers:
+        raise InputError(f"{path}: a retrieval-only run has no model replies to replay")
+    rows = run.rows(PIPELINE).values()
+    answers = {
+        neutralise(row["standalone"]): row["answer"]["model_output"]
+        for row in rows
+        if row.get("answer", {}).get("model_output")
+    }
+    if not answers and any(row.get("answer", {}).get("answered") for row in rows):
+        raise InputError(
+            f"{path}: the run recorded no model replies (recorded before replies were kept)"
+        )
+    rewrites = {}
+    follow_ups = {q.id: q.history[-1] for q in gold if q.history}
+    for row in rows:
+        previous = follow_ups.get(row["id"])
+        if previous is not None:
+            rewrites[neutralise(row["question"])] = _rewrite(row, previous)
+    model = ReplayChatModel(answers=answers, rewrites=rewrites)
+    return ChatBackend(model, str(run.header.get("model") or REPLAY), "fake", structured=True)
+
+
+def _rewrite(row: dict[str, Any], previous: str) -> str:
+    """What the model replied to the condense prompt, from the standalone question built
+    from it (`Assistant.condense`)."""
+    standalone, question = row["standalone"], row["question"]
+    suffix = f" ({previous})"
+    if standalone.endswith(suffix) and standalone != join_follow_up(previous, question):
+        return standalone[: -len(suffix)]
+    return question
+
+
+def retrieval_changed(recorded: EvalRun, replayed: EvalRun) -> list[str]:
+    """The questions whose pipeline hits differ from the recording's."""
+    before = recorded.rows(PIPELINE)
+    return [
+        question_id
+        for question_id, row in replayed.rows(PIPELINE).items()
+        if question_id in before and _hits(before[question_id]) != _hits(row)
+    ]
+
+
+def _hits(row: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
+    return [(tuple(h["refs"]), h["paragraph"]) for h in row["retrieved"]]
