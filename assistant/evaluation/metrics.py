@@ -231,8 +231,11 @@ def aggregators(k: int, with_answers: bool) -> dict[str, Aggregate]:
     return found
 
 
-# Quality metrics where lower is better: a baseline comparison gates on their rise.
-LOWER_IS_BETTER = frozenset({"wrong_refusal_rate", "unsupported_claim_rate"})
+# Quality metrics where lower is better, by their run and their per-question names: a
+# baseline comparison gates on their rise and lists a question whose value fell as better.
+LOWER_IS_BETTER = frozenset(
+    {"wrong_refusal_rate", "unsupported_claim_rate", "wrong_refusal", "unsupported_claims"}
+)
 # Lower is better for these; they are summed per run, reported and diffed, never gated.
 COST_METRICS = ("interventions", "fell_back", "uncited_sentences")
 

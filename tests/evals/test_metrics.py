@@ -181,3 +181,9 @@ def test_a_rise_in_wrong_refusals_is_a_regression_and_a_fall_is_not() -> None:
     assert worse["answered_verified_rate"].regressed
     better = {m.metric: m for m in compare(few, many).metrics}
     assert not better["wrong_refusal_rate"].regressed and better["wrong_refusal_rate"].improved
+    # per question too: a refusal that became an answer is listed as better, not worse
+    fewer = compare(few, many)
+    answered_now = {c.id for c in fewer.better if c.metric == "wrong_refusal"}
+    assert answered_now == {f"q{i}" for i in range(1, 10)}
+    assert not [c for c in fewer.worse if c.metric == "wrong_refusal"]
+    assert {c.id for c in compare(many, few).worse if c.metric == "wrong_refusal"}
