@@ -50,9 +50,15 @@ MAX_QUESTION_CHARS = 2000
 # How a verification note on a retrieved paragraph never shown to the model begins.
 SET_ASIDE = "set aside"
 QUOTED = "In the decisions' own words (quoted: no model-written sentence passed verification):"
-# Retrieval is confident enough to quote, when the model declined or nothing it wrote was
-# supported, if a shown sentence holds at least this share of the question's content words.
+# When no sentence the model wrote survives verification, shown sentences holding more than
+# a share of the question's content words are quoted instead. A model that cited no paragraph
+# (it declined) is overruled only when retrieval is confident: a sentence holds half the
+# question's words. A model that cited paragraphs judged that they answer, and only its
+# wording failed, so any sentence holding a word of the question is quoted: with the 0.5
+# floor there too, paraphrased answerable questions were refused while no unanswerable one
+# the gate had passed was caught (evals/README.md, "Refusals are earned").
 CONFIDENT_SHARE = 0.5
+CITED_SHARE = 0.0
 NOT_ANSWERED = (
     f"The decisions in the index {DECLINE_PHRASE}. No paragraph was relevant enough to rely "
     "on, so nothing is cited."
@@ -291,14 +297,17 @@ class Assistant:
 
     def _verified(self, run: _Run, context: Context, raw: str, usage: dict[str, int]) -> Answer:
         """The model's claims checked against what it was shown, then cited. When no claim
-        survives (or the model declined) and retrieval is confident (`CONFIDENT_SHARE`),
-        the sentences of the shown paragraphs that answer are quoted instead; otherwise the
-        question is declined."""
+        survives, the shown sentences holding most of the question's words are quoted
+        instead (`CITED_SHARE`, or `CONFIDENT_SHARE` when the model cited nothing); when
+        none qualifies, the question is declined."""
         shown = context.texts()
-        check = check_claims(parse_claims(raw), shown, self.council_names)
+        claims = parse_claims(raw)
+        check = check_claims(claims, shown, self.council_names)
         fell_back = not check.sentences
         if fell_back:
-            quoted = extractive_sentences(run.standalone, shown, min_share=CONFIDENT_SHARE)
+            cited = any(key in shown for claim in claims for key in claim.keys)
+            floor = CITED_SHARE if cited else CONFIDENT_SHARE
+            quoted = extractive_sentences(run.standalone, shown, min_share=floor)
             if not quoted:
                 run.mark("total_s")
                 return self._answer(

@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from assistant.answer.assistant import QUOTED
 from assistant.answer.relevance import content_stems, content_words
 from assistant.answer.verify import figures, split_sentences
 from assistant.evaluation.gold import ExpectedParagraph, GoldQuestion, matches, normalise_text
@@ -156,12 +157,14 @@ def groundedness(answer: Answer) -> float | None:
     """Mean over the answer's sentences of how much of each is supported by the paragraphs it
     cites: the share of its content words found in them, and 0 if any figure is not there.
     An uncited sentence scores 0; computed remedy figures are not the model's and are
-    checked by `figures_supported` instead. None for an abstention."""
+    checked by `figures_supported` instead, and the label introducing a quoted answer
+    (`QUOTED`) is the assistant's, not a claim. None for an abstention."""
     if not answer.answered:
         return None
     quotes = {c.place: c.quote for c in answer.citations}
     scores: list[float] = []
     generated = answer.text.replace(answer.figures, "") if answer.figures else answer.text
+    generated = generated.replace(QUOTED, "")
     for sentence in split_sentences(generated):
         cited = [quotes.get(place) for place in Citation.markers_in(sentence)]
         source = " ".join(q for q in cited if q)

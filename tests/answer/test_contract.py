@@ -12,6 +12,7 @@ from assistant.answer.assistant import QUOTED
 from assistant.answer.claims import check_claims, parse_claims
 from assistant.answer.verify import figures
 from assistant.errors import InputError
+from assistant.evaluation.metrics import groundedness
 from assistant.index import Index
 from assistant.llm import ChatBackend
 from assistant.prompts import DECLINED
@@ -166,6 +167,28 @@ def test_a_decline_without_a_confident_retrieval_stands(built_index: Index) -> N
     answer = assistant_with(built_index, DECLINED).ask(question)
     assert not answer.answered and answer.citations == ()
     assert answer.text == DECLINED
+
+
+def test_a_model_that_cited_paragraphs_in_words_that_fail_is_answered_by_quoting(
+    built_index: Index,
+) -> None:
+    """The embedded model often restates a plain-English question as its answer ("Yes,
+    ..."), citing the right paragraph. A sentence it does not support is removed; the
+    model did point at paragraphs, so their sentences holding a word of the question are
+    quoted, though none holds half of its words."""
+    question = "Did the grandparents get anything when the teenager was moved without a word?"
+    probe = assistant_with(built_index, DECLINED).ask(question)
+    assert not probe.answered  # the model's decline stands: retrieval is not confident
+    assert probe.text == DECLINED  # the gate passed it: the model was asked
+    echo = "Yes, they were handed a holiday voucher by way of amends."
+    reply = json.dumps({"claims": [{"key": "P1", "statement": echo}]})
+    answer = assistant_with(built_index, reply).ask(question)
+    assert answer.answered and answer.verification.fell_back_to_extractive
+    assert answer.text.startswith(QUOTED) and answer.citations
+    assert "voucher" not in answer.text
+    assert answer.verification.dropped_sentences == 1
+    # every quoted sentence is its paragraph's own words; the label is not a claim
+    assert groundedness(answer) == 1.0
 
 
 def test_structured_claims_are_checked_and_cited(built_index: Index) -> None:
