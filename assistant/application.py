@@ -313,6 +313,7 @@ class Application:
         if replay is not None and retrieval_only:
             raise InputError("--replay replays a model's replies: it cannot be --retrieval-only")
         base_run = EvalRun.read(baseline) if baseline else None
+        recorded = EvalRun.read(replay) if replay else None
         runs_dir = _runs_folder(record, self.settings.runs_dir)
         run = run_eval(
             self.settings,
@@ -322,13 +323,13 @@ class Application:
             retrieval_only=retrieval_only,
             systems=chosen,
             progress=progress,
-            backend=replay_backend(replay, load_gold(gold)) if replay else None,
-            mode=REPLAY if replay else None,
+            backend=replay_backend(recorded, replay, load_gold(gold)) if recorded else None,
+            mode=REPLAY if recorded else None,
         )
-        if replay is not None:
+        if recorded is not None:
             run.header["replay"] = {
                 "run": str(replay),
-                "retrieval_changed": retrieval_changed(EvalRun.read(replay), run),
+                "retrieval_changed": retrieval_changed(recorded, run),
             }
         comparison = compare(run, base_run, max_drop) if base_run else None
         path = run.write(default_run_path(runs_dir, run) if runs_dir else record)

@@ -24,10 +24,9 @@ from assistant.llm.fake import ReplayChatModel
 REPLAY = "replay"
 
 
-def replay_backend(path: Path, gold: Sequence[GoldQuestion]) -> ChatBackend:
-    """A chat backend answering each question as the run at `path` recorded its model did:
-    its answer, and for a follow-up of `gold`, its rewrite of the question."""
-    run = EvalRun.read(path)
+def replay_backend(run: EvalRun, path: Path, gold: Sequence[GoldQuestion]) -> ChatBackend:
+    """A chat backend answering each question as `run` (read from `path`) recorded its model
+    did: its answer, and for a follow-up of `gold`, its rewrite of the question."""
     if not run.with_answers:
         raise InputError(f"{path}: a retrieval-only run has no model replies to replay")
     rows = run.rows(PIPELINE).values()

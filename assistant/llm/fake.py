@@ -30,11 +30,19 @@ _CONTEXT = re.compile(
 )
 
 
+def condensed_question(prompt: str) -> str | None:
+    """The question a condense prompt asks to rewrite; None for any other prompt."""
+    if "Latest question:" not in prompt:
+        return None
+    return prompt.rsplit("Latest question:", 1)[1].split("\n", 1)[0].strip()
+
+
 def extractive_reply(prompt: str, sentences: int = 2, *, structured: bool = False) -> str:
     """The first sentence of each of the first paragraphs with its key: as `[P1]`-marked
     text, or, when structured output was asked for, as the claims JSON."""
-    if "Latest question:" in prompt:  # the condense prompt: echo the question
-        return prompt.rsplit("Latest question:", 1)[1].split("\n", 1)[0].strip()
+    latest = condensed_question(prompt)
+    if latest is not None:  # the condense prompt: echo the question
+        return latest
     claims = []
     for match in list(_CONTEXT.finditer(prompt))[:sentences]:
         text = match.group("text").strip().split("\n", 1)[0]
@@ -124,7 +132,7 @@ class ReplayChatModel(RecordingChatModel):
 
     answers: dict[str, str] = Field(description="Standalone question -> the model's reply")
     rewrites: dict[str, str] = Field(
-        default_factory=dict, description="Latest question -> the standalone question"
+        default_factory=dict, description="Latest question -> the model's rewrite of it"
     )
 
     @property
@@ -133,8 +141,8 @@ class ReplayChatModel(RecordingChatModel):
 
     def reply(self, messages: list[BaseMessage], *, structured: bool = False) -> str:
         prompt = str(messages[-1].content)
-        if "Latest question:" in prompt:
-            latest = prompt.rsplit("Latest question:", 1)[1].split("\n", 1)[0].strip()
+        latest = condensed_question(prompt)
+        if latest is not None:
             return self.rewrites.get(latest, latest)
         question = prompt.rsplit("Question:", 1)[-1].strip()
         return self.answers.get(question, DECLINED)
