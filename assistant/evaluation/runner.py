@@ -308,13 +308,14 @@ def _header(
     index = assistant.index
     stats = index.store.stats()
     model = None if retrieval_only else assistant.backend.name
+    backend = mode or llm or settings.llm.backend
     return {
         "type": "run",
         "started": _now(),
         "git": _git_state(),
         "gold": {"path": str(gold_path), "sha256": file_digest(gold_path), "questions": len(gold)},
         "k": k,
-        "mode": "retrieval-only" if retrieval_only else (mode or llm or settings.llm.backend),
+        "mode": "retrieval-only" if retrieval_only else backend,
         "model": model,
         "prompt_version": None if retrieval_only else assistant.answer_prompt.version,
         "index": {
@@ -326,12 +327,12 @@ def _header(
         "settings": {
             "retrieval": settings.retrieval.model_dump(mode="json"),
             "embedding": settings.embedding.model_dump(mode="json"),
-            # The backend the run used (`--llm`), not the configured default.
+            # The backend the run used (`--llm`, or a replay), not the configured default.
             "llm": {
                 **settings.llm.model_dump(
                     mode="json", include={"temperature", "max_tokens", "model"}
                 ),
-                "backend": llm or settings.llm.backend,
+                "backend": backend,
             },
         },
     }

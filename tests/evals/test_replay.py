@@ -36,6 +36,7 @@ def test_a_replay_gives_back_the_recorded_answers(built_index, tmp_path: Path) -
     assert result.exit_code == 0, result.stderr
     before, after = EvalRun.read(recorded), EvalRun.read(tmp_path / "replayed.jsonl")
     assert after.header["mode"] == "replay"
+    assert after.header["settings"]["llm"]["backend"] == "replay"  # no configured model ran
     assert after.header["replay"] == {"run": str(recorded), "retrieval_changed": []}
     answered = [row for row in before.rows().values() if row["answer"]["answered"]]
     assert answered, "the fake model answered none of the questions"
