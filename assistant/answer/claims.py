@@ -29,6 +29,10 @@ MAX_CLAIMS = 4
 MAX_STATEMENT_CHARS = 300
 _KEY = re.compile(r"P\d+")
 _STATEMENT = re.compile(r'"statement"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_CLAIMS_START = re.compile(r'\{\s*"claims"\s*:\s*\[')
+_KEYED_STATEMENT = re.compile(
+    r'"key"\s*:\s*"([^"]*)"\s*,\s*"statement"\s*:\s*"((?:[^"\\]|\\.)*)"'
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,10 @@ def parse_claims(raw: str) -> list[Claim]:
             data = json.loads(text)
         except json.JSONDecodeError:
             data = None
+        if data is None and _CLAIMS_START.match(text):
+            # Cut off at the token limit: the claims it completed, in the schema's order.
+            completed = _KEYED_STATEMENT.findall(text)
+            data = {"claims": [{"key": k, "statement": _unescape(s)} for k, s in completed]}
         if isinstance(data, dict) and isinstance(data.get("claims"), list):
             claims = []
             for item in data["claims"]:
@@ -95,13 +103,14 @@ def parse_claims(raw: str) -> list[Claim]:
 
 def completed_statements(raw: str) -> list[str]:
     """The statements a structured reply has completed so far: what streaming shows."""
-    statements = []
-    for escaped in _STATEMENT.findall(raw):
-        try:
-            statements.append(json.loads(f'"{escaped}"'))
-        except json.JSONDecodeError:
-            statements.append(escaped)
-    return statements
+    return [_unescape(escaped) for escaped in _STATEMENT.findall(raw)]
+
+
+def _unescape(escaped: str) -> str:
+    try:
+        return json.loads(f'"{escaped}"')
+    except json.JSONDecodeError:
+        return escaped
 
 
 @dataclass(frozen=True)

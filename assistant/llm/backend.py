@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, BaseMessageChunk
+from openai import LengthFinishReasonError
 
 from assistant.errors import LLMError
 from assistant.llm import local_model
@@ -49,6 +50,10 @@ class ChatBackend:
             yield from model.stream(list(messages))
         except LLMError:
             raise
+        except LengthFinishReasonError:
+            # The reply reached max_tokens: what was streamed stands, and the claims it
+            # completed are read from it; only the structured client raises on this.
+            return
         except Exception as exc:  # the client's connection and API errors
             raise self._failed(exc) from exc
 

@@ -280,3 +280,31 @@ def test_an_unreachable_endpoint_is_a_clear_error(built_index: Index) -> None:
     assistant = Assistant(built_index.settings, backend=backend, index=built_index)
     with pytest.raises(LLMError, match=r"language model \(m\) failed"):
         assistant.ask(QUESTION)
+
+
+def test_a_reply_cut_at_the_token_limit_keeps_its_complete_claims(built_index: Index) -> None:
+    """A structured reply cut off at `max_tokens` (the embedded model once ran to 320 tokens
+    on a follow-up) is answered from the claims it completed; the cut one is left out, and
+    the user is not shown a model failure."""
+    from pydantic import SecretStr
+
+    from assistant.llm import make_chat_backend
+    from tests.hostile.endpoint import hostile_endpoint
+
+    probe = assistant_with(built_index, "x").ask(QUESTION)
+    key = key_of(probe, "24 017 708", 8)
+    reply = (
+        f'{{"claims": [{{"key": "{key}", "statement": "The Council was asked to pay £50 for '
+        f'each month of delay, £300 in all."}}, {{"key": "P1", "statement": "The Council also'
+    )
+    with hostile_endpoint(reply, finish="length") as endpoint:
+        llm = built_index.settings.llm.model_copy(
+            update={"base_url": endpoint.url, "api_key": SecretStr("k"), "model": "cut"}
+        )
+        answer = assistant_with(built_index, make_chat_backend(llm, "openai")).ask(QUESTION)
+    assert endpoint.requests[0]["response_format"]["type"] == "json_schema"
+    assert answer.answered
+    assert answer.text.startswith("The Council was asked to pay £50")
+    assert "[24 017 708 ¶8]" in answer.text
+    assert "also" not in answer.text
+    assert answer.verification.uncited_sentences == 0

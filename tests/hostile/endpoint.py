@@ -1,6 +1,7 @@
 """A hostile OpenAI-compatible endpoint on 127.0.0.1: `/v1/chat/completions`, streamed (SSE)
 or not, answering with the sentences of the probe and an unasked-for tool call, and
-recording every request it was sent."""
+recording every request it was sent. A streamed reply can end as one cut at the token
+limit does (`finish="length"`)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def _completion(content: str) -> dict:
 
 
 @contextmanager
-def hostile_endpoint(*replies: str) -> Iterator[Endpoint]:
+def hostile_endpoint(*replies: str, finish: str = "stop") -> Iterator[Endpoint]:
     state = Endpoint("", list(replies))
 
     class Handler(BaseHTTPRequestHandler):
@@ -79,7 +80,7 @@ def hostile_endpoint(*replies: str) -> Iterator[Endpoint]:
                 self.end_headers()
                 for word in reply.split(" "):
                     self.wfile.write(_chunk(word + " "))
-                self.wfile.write(_chunk(None, "stop"))
+                self.wfile.write(_chunk(None, finish))
                 self.wfile.write(b"data: [DONE]\n\n")
                 return
             data = json.dumps(_completion(reply)).encode()
