@@ -39,7 +39,7 @@ def test_the_packaged_prompts_load_with_their_declared_variables() -> None:
         assert set(prompt.template().input_variables) == variables
 
 
-LATEST = {"answer": "v3", "condense": "v1", "draft": "v2"}
+LATEST = {"answer": "v4", "condense": "v1", "draft": "v2"}
 
 
 def test_the_decline_sentence_is_the_one_the_code_declares() -> None:
