@@ -101,3 +101,23 @@ def test_a_topic_the_decisions_found_mention_passes_the_gate(built_index) -> Non
     answer = fake.ask("Did a council pay the legal costs of a special guardianship order?")
     assert answer.answered
     assert any(c.ref == "15 018 561" for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        (
+            "Could I take the Ombudsman to court if I think its decision about my son is wrong?",
+            "judicial review of an Ombudsman decision (High Court)",
+        ),
+        (
+            "How long do I have to complain to the Ombudsman after the council's final reply?",
+            "time limit for complaining to the Ombudsman (late complaint)",
+        ),
+    ],
+)
+def test_a_question_about_the_ombudsmans_own_process_is_declined_when_no_decision_states_it(
+    built_index, question: str, topic: str
+) -> None:
+    answer = declined_without_the_model(built_index, question)
+    assert f"mentions “{topic}”" in answer.text
