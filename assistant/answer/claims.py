@@ -30,9 +30,8 @@ MAX_STATEMENT_CHARS = 300
 _KEY = re.compile(r"P\d+")
 _STATEMENT = re.compile(r'"statement"\s*:\s*"((?:[^"\\]|\\.)*)"')
 _CLAIMS_START = re.compile(r'\{\s*"claims"\s*:\s*\[')
-_KEYED_STATEMENT = re.compile(
-    r'"key"\s*:\s*"([^"]*)"\s*,\s*"statement"\s*:\s*"((?:[^"\\]|\\.)*)"'
-)
+# A completed claim: its key, then its statement, in the schema's order.
+_KEYED_STATEMENT = re.compile(r'"key"\s*:\s*"([^"]*)"\s*,\s*' + _STATEMENT.pattern)
 
 
 @dataclass(frozen=True)

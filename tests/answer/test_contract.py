@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from pydantic import SecretStr
 
 from assistant.answer import NOT_ANSWERED, AnswerEvent, Assistant, EvidenceEvent, TokenEvent, Turn
 from assistant.answer.assistant import QUOTED
@@ -14,9 +15,10 @@ from assistant.answer.verify import figures
 from assistant.errors import InputError
 from assistant.evaluation.metrics import groundedness
 from assistant.index import Index
-from assistant.llm import ChatBackend
+from assistant.llm import ChatBackend, make_chat_backend
 from assistant.prompts import DECLINED
 from tests.conftest import scripted
+from tests.hostile.endpoint import hostile_endpoint
 
 QUESTION = "What remedy did the Ombudsman ask for when a council delayed a stage two complaint?"
 
@@ -286,11 +288,6 @@ def test_a_reply_cut_at_the_token_limit_keeps_its_complete_claims(built_index: I
     """A structured reply cut off at `max_tokens` (the embedded model once ran to 320 tokens
     on a follow-up) is answered from the claims it completed; the cut one is left out, and
     the user is not shown a model failure."""
-    from pydantic import SecretStr
-
-    from assistant.llm import make_chat_backend
-    from tests.hostile.endpoint import hostile_endpoint
-
     probe = assistant_with(built_index, "x").ask(QUESTION)
     key = key_of(probe, "24 017 708", 8)
     reply = (
