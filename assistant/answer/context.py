@@ -1,8 +1,8 @@
 """The paragraphs a model is shown, under short keys ([P1]..[Pn]) it cites them by.
 
 `Context` owns the key format: it writes the prompt's context block, each paragraph under
-its key and fenced as data (`<paragraph key="P1">` ... `</paragraph>`, with anything in the
-text that could close the fence or pass for a chat-template token neutralised), turns keys
+its key and fenced as data (`<paragraph>` ... `</paragraph>`, with anything in the text that
+could close the fence or pass for a chat-template token neutralised), turns keys
 back into citations and markers (`[20 008 394 ¶29]`), and quotes its best paragraphs when a
 model's reply fails verification.
 """
@@ -25,7 +25,7 @@ FENCE = "paragraph"
 @dataclass(frozen=True)
 class Shown:
     hit: RetrievedParagraph
-    header: str  # "[P1] decision 20 008 394 ¶29, Agreed action (...)"
+    header: str  # "[P1] 20 008 394 ¶29, Agreed action (London Borough of Redbridge, Upheld)"
     body: str  # the paragraph's text, neutralised
 
     @property
@@ -35,8 +35,7 @@ class Shown:
 
     @property
     def fenced(self) -> str:
-        key = self.header[1 : self.header.index("]")]
-        return f'{self.header}\n<{FENCE} key="{key}">\n{self.body}\n</{FENCE}>'
+        return f"{self.header}\n<{FENCE}>\n{self.body}\n</{FENCE}>"
 
 
 @dataclass(frozen=True)
@@ -56,17 +55,11 @@ class Context:
         shown = {}
         for i, hit in enumerate(hits, start=1):
             key = f"P{i}"
-            details = ", ".join(
-                filter(
-                    None,
-                    (
-                        hit.council,
-                        hit.outcome,
-                        hit.date.strftime("%d %b %Y") if hit.date else None,
-                    ),
-                )
-            )
-            header = f"[{key}] decision {paragraph_label(', '.join(hit.refs), hit.number)}, " + (
+            # Every token here is read before the first token of the reply (about 70 a
+            # second on 2 cores), so the header holds only what a claim may need: the
+            # decision's date and the key a second time were left out (answer.v4's run).
+            details = ", ".join(filter(None, (hit.council, hit.outcome)))
+            header = f"[{key}] {paragraph_label(', '.join(hit.refs), hit.number)}, " + (
                 f"{hit.section} ({details})" if details else hit.section
             )
             shown[key] = Shown(hit, neutralise(" ".join(header.split())), neutralise(hit.text))

@@ -223,7 +223,7 @@ def test_the_prompt_holds_the_keyed_paragraphs_the_question_and_the_decline_sent
     assert f"Question: {QUESTION}" in prompt
     # Each hit is shown under its key, with its decision, paragraph and own words.
     for i, hit in enumerate(answer.hits, start=1):
-        assert f"[P{i}] decision {', '.join(hit.refs)} ¶{hit.number}, {hit.section}" in prompt
+        assert f"[P{i}] {', '.join(hit.refs)} ¶{hit.number}, {hit.section}" in prompt
         assert hit.text in prompt
     assert f"[P{len(answer.hits) + 1}]" not in prompt
 

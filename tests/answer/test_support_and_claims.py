@@ -15,18 +15,18 @@ from assistant.answer.claims import (
 from assistant.answer.support import check_support
 
 STAGE_TWO = (
-    "[P1] decision 20 008 394 ¶28, What I found (London Borough of Redbridge)\n"
+    "[P1] 20 008 394 ¶28, What I found (London Borough of Redbridge)\n"
     "By failing to consider her complaint at stage two, the Council denied Ms X an "
     "independent investigation. That was fault. The Council should pay Ms X £100 to reflect "
     "the time and trouble."
 )
 MEETING = (
-    "[P2] decision 23 017 039 ¶9, What I found\n"
+    "[P2] 23 017 039 ¶9, What I found\n"
     "The Council offered Mr B a meeting with the Director, which he did not attend. I will "
     "not investigate this part of the complaint."
 )
 MONTHLY = (
-    "[P3] decision 24 017 708 ¶8, Agreed action\n"
+    "[P3] 24 017 708 ¶8, Agreed action\n"
     "Make a payment of £50 for each month of delay from March 2024, a total of £300."
 )
 SHOWN = {"P1": STAGE_TWO, "P2": MEETING, "P3": MONTHLY}
