@@ -8,12 +8,14 @@ nothing relevant enough.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from assistant import remedies
+from assistant.answer.asked import Asked, asked_for
 from assistant.answer.claims import (
     check_claims,
     claims_schema,
@@ -50,6 +52,9 @@ MAX_QUESTION_CHARS = 2000
 # How a verification note on a retrieved paragraph never shown to the model begins.
 SET_ASIDE = "set aside"
 QUOTED = "In the decisions' own words (quoted: no model-written sentence passed verification):"
+QUOTED_FOR_KIND = "In the decisions' own words (quoted: no model-written sentence stated {kind}):"
+# Either label: the assistant's words before quoted sentences, never a claim.
+QUOTED_LABEL = re.compile(r"In the decisions' own words \(quoted: [^)]*\):")
 # When no sentence the model wrote survives verification, shown sentences holding more than
 # a share of the question's content words are quoted instead. A model that cited no paragraph
 # (it declined) is overruled only when retrieval is confident: a sentence holds half the
@@ -303,29 +308,45 @@ class Assistant:
         shown = context.texts()
         claims = parse_claims(raw)
         check = check_claims(claims, shown, self.council_names)
-        fell_back = not check.sentences
+        # A "typical remedy" question's amounts come from the computed figures below.
+        is_remedies = remedies.is_remedies_question(run.standalone)
+        asked = None if is_remedies else asked_for(run.question)
+        unstated = bool(check.sentences) and asked is not None and not asked.stated_in(check.text())
+        fell_back = not check.sentences or unstated
         if fell_back:
             cited = any(key in shown for claim in claims for key in claim.keys)
             floor = CITED_SHARE if cited else CONFIDENT_SHARE
-            quoted = extractive_sentences(run.standalone, shown, min_share=floor)
+            quoted = extractive_sentences(
+                run.standalone,
+                shown,
+                min_share=floor,
+                holding=asked.stated_in if asked else None,
+            )
             if not quoted:
                 run.mark("total_s")
                 return self._answer(
                     run,
-                    text=DECLINED,
+                    text=unstated_decline(asked) if asked else DECLINED,
                     answered=False,
                     verification=check.verification(fell_back=False),
                     usage=usage,
                     model_output=raw,
                 )
+            label = QUOTED
+            if unstated and asked:
+                label = QUOTED_FOR_KIND.format(kind=asked.name)
+                check.notes.append(
+                    f"no sentence the model wrote states {asked.name}, which the question "
+                    "asks for: the shown sentences that state one are quoted instead"
+                )
             check.sentences = quoted
-            reply = KeyedText(f"{QUOTED} {check.text()}", tuple(check.cited_keys))
+            reply = KeyedText(f"{label} {check.text()}", tuple(check.cited_keys))
         else:
             reply = check.keyed()
         text = context.render(reply.text)
         citations = context.citations(reply.keys)
         figures = None
-        if remedies.is_remedies_question(run.standalone):
+        if is_remedies:
             figures = self.remedy_figures(run.standalone, run.hits, run.filters)
             text = f"{text}\n\n{figures.text}"
             citations = merge_citations(citations, figures.citations)
@@ -412,6 +433,14 @@ class Assistant:
             model_output=model_output,
             figures=figures,
         )
+
+
+def unstated_decline(asked: Asked) -> str:
+    """The decline when no shown paragraph states the kind of fact the question asks for."""
+    return (
+        f"The decisions in the index {DECLINE_PHRASE}: no paragraph found states {asked.name} "
+        "for it, so nothing is cited."
+    )
 
 
 def hit_flags(hit: RetrievedParagraph) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.context import KeyedText
@@ -251,24 +251,32 @@ def _sentence(statement: str) -> str:
 
 
 def extractive_sentences(
-    question: str, shown: Mapping[str, str], *, limit: int = 3, min_share: float = 0.0
+    question: str,
+    shown: Mapping[str, str],
+    *,
+    limit: int = 3,
+    min_share: float = 0.0,
+    holding: Callable[[str], bool] | None = None,
 ) -> list[CheckedSentence]:
     """The shown sentences that answer the question best, quoted and cited: what a user gets
     when retrieval is confident but no model-written sentence survives the checks. Sentences
     are ranked by the share of the question's content words they hold (by stem), earlier
     paragraphs first on a tie; at most one sentence comes from each paragraph, and only
-    sentences holding more than `min_share` of those words."""
+    sentences holding more than `min_share` of those words (and, given `holding`, the fact
+    it looks for)."""
     wanted = content_stems(question)
     scored: list[tuple[float, int, str, str]] = []
     for rank, (key, text) in enumerate(shown.items()):
         body = text.partition("\n")[2] or text
         best: tuple[float, str] | None = None
         for sentence in sentences_of(body):
+            if holding is not None and not holding(sentence):
+                continue
             words = content_stems(sentence)
             share = len(wanted & words) / len(wanted) if wanted else 0.0
             if best is None or share > best[0]:
                 best = (share, sentence.strip())
-        if best and best[0] > 0 and best[0] >= min_share:
+        if best and (best[0] > 0 or holding is not None) and best[0] >= min_share:
             scored.append((-best[0], rank, key, best[1]))
     scored.sort()
     return [CheckedSentence(f"“{text}”", (key,), quoted=True) for _, _, key, text in scored[:limit]]

@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.assistant import QUOTED
+from assistant.answer.assistant import QUOTED_LABEL
 from assistant.answer.relevance import content_stems, content_words
 from assistant.answer.verify import figures, split_sentences
 from assistant.evaluation.gold import ExpectedParagraph, GoldQuestion, matches, normalise_text
@@ -158,13 +158,13 @@ def groundedness(answer: Answer) -> float | None:
     cites: the share of its content words found in them, and 0 if any figure is not there.
     An uncited sentence scores 0; computed remedy figures are not the model's and are
     checked by `figures_supported` instead, and the label introducing a quoted answer
-    (`QUOTED`) is the assistant's, not a claim. None for an abstention."""
+    (`QUOTED_LABEL`) is the assistant's, not a claim. None for an abstention."""
     if not answer.answered:
         return None
     quotes = {c.place: c.quote for c in answer.citations}
     scores: list[float] = []
     generated = answer.text.replace(answer.figures, "") if answer.figures else answer.text
-    generated = generated.replace(QUOTED, "")
+    generated = QUOTED_LABEL.sub("", generated)
     for sentence in split_sentences(generated):
         cited = [quotes.get(place) for place in Citation.markers_in(sentence)]
         source = " ".join(q for q in cited if q)

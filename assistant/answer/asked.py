@@ -1,0 +1,81 @@
+"""The kind of fact a question asks for, and whether a text states one.
+
+"How much did Dudley pay for distress?" is answered by an amount of money and by nothing
+else: sentences that cite the right paragraph but name no amount do not answer it, however
+well they are supported. The embedded model writes such sentences (it restates the
+paragraph it cites), so an answer is checked for the kind of fact asked: an amount, a length
+of time, an age, a count or a percentage. When the model's sentences state none, the shown
+sentences that do are quoted; when no shown sentence states one, the decisions found do not
+answer the question.
+
+Only explicit question phrases are read ("how much", "how long", "how many weeks", "how
+old", "what percentage"); a question asking anything else asks for no kind.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUMBER = (
+    r"(?:\d+(?:[.,]\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|fifteen|twenty|thirty|several|a few|few|many)"
+)
+_UNIT = r"(?:working\s+)?(?:day|week|month|year|fortnight)s?"
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A kind of fact: what the user is told it is, and how a sentence states one."""
+
+    name: str
+    stated: re.Pattern[str]
+
+    def stated_in(self, text: str) -> bool:
+        return bool(self.stated.search(text))
+
+
+AMOUNT = Asked("an amount of money", re.compile(r"£\s?\d"))
+# A length of time is a number of units ("four weeks", "a two-month delay") or the dates
+# it runs between ("in March 2020 ... in April 2020").
+DURATION = Asked(
+    "a length of time",
+    re.compile(rf"\b{_NUMBER}[\s-]+{_UNIT}\b|\b{_MONTH}\s+\d{{4}}\b", re.IGNORECASE),
+)
+AGE = Asked(
+    "an age",
+    re.compile(
+        r"\baged?\s+\d+|\b\d+[\s-]+years?[\s-]+old\b|\b\d+(?:st|nd|rd|th)\s+birthday",
+        re.IGNORECASE,
+    ),
+)
+PERCENTAGE = Asked("a percentage", re.compile(r"\d\s?(?:%|per\s?cent)", re.IGNORECASE))
+# A count: a number that is not a year, a paragraph number or a sum of money.
+COUNT = Asked(
+    "a number",
+    re.compile(
+        r"(?<![£¶\d.,])\b(?!(?:19|20)\d\d\b)\d+\b|\b(?:one|two|three|four|five|six|seven|"
+        r"eight|nine|ten|eleven|twelve|both|all|none|several|a few)\b",
+        re.IGNORECASE,
+    ),
+)
+
+_QUESTIONS: tuple[tuple[re.Pattern[str], Asked], ...] = (
+    (re.compile(r"\bhow much\b|\bwhat (?:exact |total )?(?:amount|sum)\b"), AMOUNT),
+    (re.compile(r"\bwhat percentage\b|\bwhat proportion\b"), PERCENTAGE),
+    (re.compile(rf"\bhow long\b|\bhow many {_UNIT}\b"), DURATION),
+    (re.compile(r"\bhow old\b|\bwhat age\b"), AGE),
+    (re.compile(r"\bhow many\b"), COUNT),
+)
+
+
+def asked_for(question: str) -> Asked | None:
+    """The kind of fact the question asks for, by its first question phrase; None when it
+    asks for none of them."""
+    lowered = question.lower()
+    found = [(m.start(), asked) for pattern, asked in _QUESTIONS if (m := pattern.search(lowered))]
+    return min(found, key=lambda f: f[0])[1] if found else None

@@ -1,0 +1,90 @@
+"""An answer states the kind of fact its question asks for, or it is not an answer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.answer import Assistant
+from assistant.answer.asked import AGE, AMOUNT, COUNT, DURATION, PERCENTAGE, asked_for
+from assistant.answer.assistant import QUOTED_FOR_KIND, unstated_decline
+from assistant.evaluation.metrics import groundedness
+from assistant.index import Index
+from tests.conftest import scripted
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much did Hackney offer the dad in total?", AMOUNT),
+        ("What exact amount did the council pay for the missed respite?", AMOUNT),
+        ("how long did Tower Hamlets get to appoint an investigator?", DURATION),
+        ("How many weeks did the social worker take to get in touch?", DURATION),
+        ("Which council took the niece away, and how old was she?", AGE),
+        ("How many of the carer's complaints were upheld?", COUNT),
+        ("What percentage of complaints does the Ombudsman uphold?", PERCENTAGE),
+        ("Did the council have to apologise?", None),
+        ("Why did the Ombudsman stop investigating?", None),
+    ],
+)
+def test_the_kind_of_fact_a_question_asks_for(question: str, kind: object) -> None:
+    assert asked_for(question) is kind
+
+
+def test_which_sentences_state_each_kind() -> None:
+    assert AMOUNT.stated_in("pay the aunt and uncle £850")
+    assert not AMOUNT.stated_in("pay the aunt and uncle for their distress")
+    assert DURATION.stated_in("appoint an investigator within four weeks of the decision")
+    assert DURATION.stated_in("a further payment for a two-month delay")
+    assert DURATION.stated_in("She complained in March 2020 and heard back in April 2020.")
+    assert not DURATION.stated_in("there was a delay in the social worker contacting her")
+    assert AGE.stated_in("the girl, aged 15, was moved") and AGE.stated_in("a 17-year-old boy")
+    assert not AGE.stated_in("the teenage niece was moved")
+    assert COUNT.stated_in("two of her complaints were upheld")
+    # a year, a paragraph number or an amount is not a count
+    assert not COUNT.stated_in("In 2021 the council paid £300 (¶8).")
+    assert PERCENTAGE.stated_in("upheld 81% of complaints")
+
+
+def _assistant(index: Index, reply: str) -> Assistant:
+    return Assistant(index.settings, backend=scripted(reply), index=index)
+
+
+def _key(answer, ref: str, number: int) -> str:
+    for i, hit in enumerate(answer.hits, start=1):
+        if hit.ref == ref and hit.number == number:
+            return f"P{i}"
+    raise AssertionError(f"{ref} ¶{number} not shown")
+
+
+def test_a_supported_answer_without_the_amount_asked_for_quotes_the_sentence_stating_it(
+    built_index: Index,
+) -> None:
+    """The embedded model restates the paragraph it cites; asked how much, it can cite the
+    remedy paragraph and name every remedy but the payment."""
+    question = "How much did Redbridge have to pay Ms X for the trouble of her complaint?"
+    probe = _assistant(built_index, "{}").ask(question)
+    key = _key(probe, "20 008 394", 29)
+    statement = "The Council agreed to apologise to Ms X for failing to investigate at stage two."
+    reply = json.dumps({"claims": [{"key": key, "statement": statement}]})
+    answer = _assistant(built_index, reply).ask(question)
+    assert answer.answered and answer.verification.fell_back_to_extractive
+    assert answer.text.startswith(QUOTED_FOR_KIND.format(kind=AMOUNT.name))
+    assert statement not in answer.text
+    assert "£100" in answer.text and "[20 008 394 ¶29]" in answer.text
+    assert any("states an amount of money" in note for note in answer.verification.notes)
+    assert groundedness(answer) == 1.0
+
+
+def test_a_question_whose_kind_of_fact_no_paragraph_states_is_declined(
+    built_index: Index,
+) -> None:
+    question = "What percentage of stage two complaints about children's services is upheld?"
+    assistant = _assistant(built_index, "{}")
+    hits, _ = assistant.evidence(question)
+    assert hits and assistant.declined_because(question, hits) is None  # the gate passes it
+    claim = {"key": "P1", "statement": "The Council closed the complaint at stage two."}
+    answer = _assistant(built_index, json.dumps({"claims": [claim]})).ask(question)
+    assert not answer.answered and answer.citations == ()
+    assert answer.text == unstated_decline(PERCENTAGE)
