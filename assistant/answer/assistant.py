@@ -324,9 +324,11 @@ class Assistant:
             )
             if not quoted:
                 run.mark("total_s")
+                bodies = (text.partition("\n")[2] for text in shown.values())
+                unstated_anywhere = asked is not None and not any(map(asked.stated_in, bodies))
                 return self._answer(
                     run,
-                    text=unstated_decline(asked) if asked else DECLINED,
+                    text=unstated_decline(asked) if asked and unstated_anywhere else DECLINED,
                     answered=False,
                     verification=check.verification(fell_back=False),
                     usage=usage,
