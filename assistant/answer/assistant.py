@@ -324,11 +324,12 @@ class Assistant:
             )
             if not quoted:
                 run.mark("total_s")
-                bodies = (text.partition("\n")[2] for text in shown.values())
-                unstated_anywhere = asked is not None and not any(map(asked.stated_in, bodies))
+                declined = DECLINED
+                if asked and not any(asked.stated_in(s.body) for s in context.shown.values()):
+                    declined = unstated_decline(asked)
                 return self._answer(
                     run,
-                    text=unstated_decline(asked) if asked and unstated_anywhere else DECLINED,
+                    text=declined,
                     answered=False,
                     verification=check.verification(fell_back=False),
                     usage=usage,
