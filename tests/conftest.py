@@ -56,6 +56,21 @@ def scripted(*replies: str) -> ChatBackend:
     return ChatBackend(ScriptedChatModel(replies=list(replies)), name="scripted", backend="openai")
 
 
+def assistant_with(index: Index, *replies: str | ChatBackend) -> Assistant:
+    """An assistant over `index` whose model replies with `replies` in turn (or is the
+    backend given)."""
+    backend = replies[0] if isinstance(replies[0], ChatBackend) else scripted(*replies)  # type: ignore[arg-type]
+    return Assistant(index.settings, backend=backend, index=index)
+
+
+def key_of(answer: Answer, ref: str, number: int) -> str:
+    """The key an answer's prompt showed a paragraph under."""
+    for i, hit in enumerate(answer.hits, start=1):
+        if hit.ref == ref and hit.number == number:
+            return f"P{i}"
+    raise AssertionError(f"{ref} ¶{number} not retrieved")
+
+
 def declined_without_the_model(index: Index, question: str, **settings: object) -> Answer:
     """Ask with a model that would answer, and check the gate declined the question before
     the model was called: nothing answered, nothing cited. The answer, to read its words."""

@@ -6,12 +6,11 @@ import json
 
 import pytest
 
-from assistant.answer import Assistant
 from assistant.answer.asked import AGE, AMOUNT, COUNT, DURATION, PERCENTAGE, asked_for
 from assistant.answer.assistant import QUOTED_FOR_KIND, unstated_decline
 from assistant.evaluation.metrics import groundedness
 from assistant.index import Index
-from tests.conftest import scripted
+from tests.conftest import assistant_with, key_of
 
 
 @pytest.mark.parametrize(
@@ -47,28 +46,17 @@ def test_which_sentences_state_each_kind() -> None:
     assert PERCENTAGE.stated_in("upheld 81% of complaints")
 
 
-def _assistant(index: Index, reply: str) -> Assistant:
-    return Assistant(index.settings, backend=scripted(reply), index=index)
-
-
-def _key(answer, ref: str, number: int) -> str:
-    for i, hit in enumerate(answer.hits, start=1):
-        if hit.ref == ref and hit.number == number:
-            return f"P{i}"
-    raise AssertionError(f"{ref} ¶{number} not shown")
-
-
 def test_a_supported_answer_without_the_amount_asked_for_quotes_the_sentence_stating_it(
     built_index: Index,
 ) -> None:
     """The embedded model restates the paragraph it cites; asked how much, it can cite the
     remedy paragraph and name every remedy but the payment."""
     question = "How much did Redbridge have to pay Ms X for the trouble of her complaint?"
-    probe = _assistant(built_index, "{}").ask(question)
-    key = _key(probe, "20 008 394", 29)
+    probe = assistant_with(built_index, "{}").ask(question)
+    key = key_of(probe, "20 008 394", 29)
     statement = "The Council agreed to apologise to Ms X for failing to investigate at stage two."
     reply = json.dumps({"claims": [{"key": key, "statement": statement}]})
-    answer = _assistant(built_index, reply).ask(question)
+    answer = assistant_with(built_index, reply).ask(question)
     assert answer.answered and answer.verification.fell_back_to_extractive
     assert answer.text.startswith(QUOTED_FOR_KIND.format(kind=AMOUNT.name))
     assert statement not in answer.text
@@ -81,10 +69,10 @@ def test_a_question_whose_kind_of_fact_no_paragraph_states_is_declined(
     built_index: Index,
 ) -> None:
     question = "What percentage of stage two complaints about children's services is upheld?"
-    assistant = _assistant(built_index, "{}")
+    assistant = assistant_with(built_index, "{}")
     hits, _ = assistant.evidence(question)
     assert hits and assistant.declined_because(question, hits) is None  # the gate passes it
     claim = {"key": "P1", "statement": "The Council closed the complaint at stage two."}
-    answer = _assistant(built_index, json.dumps({"claims": [claim]})).ask(question)
+    answer = assistant_with(built_index, json.dumps({"claims": [claim]})).ask(question)
     assert not answer.answered and answer.citations == ()
     assert answer.text == unstated_decline(PERCENTAGE)

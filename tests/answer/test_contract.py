@@ -15,29 +15,18 @@ from assistant.answer.verify import figures
 from assistant.errors import InputError
 from assistant.evaluation.metrics import groundedness
 from assistant.index import Index
-from assistant.llm import ChatBackend, make_chat_backend
+from assistant.llm import make_chat_backend
 from assistant.prompts import DECLINED
-from tests.conftest import scripted
+from tests.conftest import assistant_with, key_of, scripted
 from tests.hostile.endpoint import hostile_endpoint
 
 QUESTION = "What remedy did the Ombudsman ask for when a council delayed a stage two complaint?"
-
-
-def assistant_with(index: Index, *replies: str | ChatBackend) -> Assistant:
-    backend = replies[0] if isinstance(replies[0], ChatBackend) else scripted(*replies)  # type: ignore[arg-type]
-    return Assistant(index.settings, backend=backend, index=index)
 
 
 def model_citations(answer) -> list:
     """The model's citations; a typical-remedies question also gets computed ones (F1..)."""
     return [c for c in answer.citations if c.key.startswith("P")]
 
-
-def key_of(answer, ref: str, number: int) -> str:
-    for i, hit in enumerate(answer.hits, start=1):
-        if hit.ref == ref and hit.number == number:
-            return f"P{i}"
-    raise AssertionError(f"{ref} ¶{number} not retrieved")
 
 
 def test_valid_answer_keeps_its_citations(built_index: Index) -> None:
