@@ -23,8 +23,8 @@ from assistant.answer.claims import (
     extractive_sentences,
     parse_claims,
 )
-from assistant.answer.context import Context, KeyedText
-from assistant.answer.councils import unmatched_councils
+from assistant.answer.context import Context, KeyedText, Shown
+from assistant.answer.councils import NamedCouncil, councils_named, is_about, unmatched_councils
 from assistant.answer.events import AnswerEvent, AskEvent, EvidenceEvent, TokenEvent, Turn
 from assistant.answer.relevance import is_relevant
 from assistant.answer.topics import unmentioned_topics
@@ -311,22 +311,33 @@ class Assistant:
         # A "typical remedy" question's amounts come from the computed figures below.
         is_remedies = remedies.is_remedies_question(run.standalone)
         asked = None if is_remedies else asked_for(run.question)
-        unstated = bool(check.sentences) and asked is not None and not asked.stated_in(check.text())
+        # The fact asked about a named council is stated by that council's decisions: "How
+        # much did Dudley pay?" is not answered by Tower Hamlets' £50 a month.
+        named = councils_named(run.standalone) if asked else ()
+        sources = self._about(context, named)
+        unstated = (
+            bool(check.sentences)
+            and asked is not None
+            and not any(
+                asked.stated_in(s.text) and any(key in sources for key in s.keys)
+                for s in check.sentences
+            )
+        )
         fell_back = not check.sentences or unstated
         if fell_back:
             cited = any(key in shown for claim in claims for key in claim.keys)
             floor = CITED_SHARE if cited else CONFIDENT_SHARE
             quoted = extractive_sentences(
                 run.standalone,
-                shown,
+                {key: shown[key] for key in sources} if asked else shown,
                 min_share=floor,
                 holding=asked.stated_in if asked else None,
             )
             if not quoted:
                 run.mark("total_s")
                 declined = DECLINED
-                if asked and not any(asked.stated_in(s.body) for s in context.shown.values()):
-                    declined = unstated_decline(asked)
+                if asked and not any(asked.stated_in(s.body) for s in sources.values()):
+                    declined = unstated_decline(asked, named)
                 return self._answer(
                     run,
                     text=declined,
@@ -364,6 +375,20 @@ class Assistant:
             model_output=raw,
             figures=figures.text if figures else None,
         )
+
+    def _about(self, context: Context, named: Sequence[NamedCouncil]) -> dict[str, Shown]:
+        """The shown paragraphs of decisions about the councils named (every one when none
+        is named). A decision whose council the index does not record (older records) is
+        about a council its text names."""
+        if not named:
+            return dict(context.shown)
+        unrecorded = {s.hit.ref for s in context.shown.values() if not s.hit.council}
+        texts = self.index.store.decision_texts(unrecorded) if unrecorded else {}
+        return {
+            key: s
+            for key, s in context.shown.items()
+            if is_about(s.hit.council or texts.get(s.hit.ref), named)
+        }
 
     def remedy_figures(
         self, question: str, hits: Sequence[RetrievedParagraph], filters: SearchFilters
@@ -438,11 +463,15 @@ class Assistant:
         )
 
 
-def unstated_decline(asked: Asked) -> str:
-    """The decline when no shown paragraph states the kind of fact the question asks for."""
+def unstated_decline(asked: Asked, named: Sequence[NamedCouncil] = ()) -> str:
+    """The decline when no shown paragraph (of the councils the question names, when it
+    names any) states the kind of fact the question asks for."""
+    found = "no paragraph found"
+    if named:
+        found += f" about {' or '.join(c.name for c in named)}"
     return (
-        f"The decisions in the index {DECLINE_PHRASE}: no paragraph found states {asked.name} "
-        "for it, so nothing is cited."
+        f"The decisions in the index {DECLINE_PHRASE}: {found} states {asked.name} for it, "
+        "so nothing is cited."
     )
 
 

@@ -10,6 +10,7 @@ the index has never heard of is recognised too.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -86,3 +87,11 @@ def unmatched_councils(
         if any(re.search(rf"\b{re.escape(n)}\b", text) for c in named for n in c.names):
             return ()
     return named
+
+
+def is_about(council_or_text: str | None, named: Sequence[NamedCouncil]) -> bool:
+    """Whether a decision's council as the index records it ("London Borough of Redbridge"),
+    or its text when the council is not recorded, names one of the named councils."""
+    return bool(council_or_text) and any(
+        re.search(rf"\b{re.escape(n)}\b", council_or_text) for c in named for n in c.names
+    )

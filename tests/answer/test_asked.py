@@ -8,6 +8,7 @@ import pytest
 
 from assistant.answer.asked import AGE, AMOUNT, COUNT, DURATION, PERCENTAGE, asked_for
 from assistant.answer.assistant import QUOTED_FOR_KIND, unstated_decline
+from assistant.answer.councils import councils_named, is_about
 from assistant.evaluation.metrics import groundedness
 from assistant.index import Index
 from tests.conftest import assistant_with, key_of
@@ -76,3 +77,49 @@ def test_a_question_whose_kind_of_fact_no_paragraph_states_is_declined(
     answer = assistant_with(built_index, json.dumps({"claims": [claim]})).ask(question)
     assert not answer.answered and answer.citations == ()
     assert answer.text == unstated_decline(PERCENTAGE)
+
+
+def test_an_amount_asked_of_a_named_council_comes_from_that_councils_decision(
+    built_index: Index,
+) -> None:
+    """Asked what Redbridge paid, a supported sentence stating Tower Hamlets' payment does
+    not answer: Redbridge's own remedy sentence is quoted, and only it."""
+    question = "How much did Redbridge pay Ms X for the trouble of taking her complaint further?"
+    probe = assistant_with(built_index, "{}").ask(question)
+    redbridge = key_of(probe, "20 008 394", 29)
+    tower_hamlets = key_of(probe, "24 017 708", 8)
+    statement = (
+        "The Council agreed to make a payment of £50 for each month the Council delayed in "
+        "dealing with the stage two complaint."
+    )
+    reply = json.dumps({"claims": [{"key": tower_hamlets, "statement": statement}]})
+    answer = assistant_with(built_index, reply).ask(question)
+    assert answer.answered and answer.verification.fell_back_to_extractive
+    assert answer.text.startswith(QUOTED_FOR_KIND.format(kind=AMOUNT.name))
+    assert "£100" in answer.text and "£50" not in answer.text
+    assert [(c.ref, c.paragraph) for c in answer.citations] == [("20 008 394", 29)]
+    assert redbridge in {c.key for c in answer.citations}
+
+
+def test_an_amount_no_paragraph_of_the_named_council_states_is_declined(
+    built_index: Index,
+) -> None:
+    """Havering's decision states no payment; Redbridge's £100, shown beside it, is not
+    Havering's answer."""
+    question = "How much did Havering have to pay Miss X?"
+    probe = assistant_with(built_index, "{}").ask(question)
+    redbridge = key_of(probe, "20 008 394", 29)
+    statement = "The Council agreed to pay Ms X £100 to reflect her time and trouble."
+    reply = json.dumps({"claims": [{"key": redbridge, "statement": statement}]})
+    answer = assistant_with(built_index, reply).ask(question)
+    assert not answer.answered and answer.citations == ()
+    assert answer.text == unstated_decline(AMOUNT, councils_named(question))
+    assert "about Havering states an amount of money" in answer.text
+
+
+def test_a_decision_without_a_recorded_council_is_about_the_council_its_text_names() -> None:
+    havering = councils_named("What did Havering do?")
+    assert is_about("London Borough of Havering", havering)
+    assert not is_about("London Borough of Redbridge", havering)
+    assert is_about("None\nThe complaint: Havering Council failed to ...", havering)
+    assert not is_about(None, havering) and not is_about("", havering)
