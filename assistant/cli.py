@@ -476,6 +476,13 @@ def eval_command(
             + (f"; report {report}" if report else "")
             + "[/]"
         )
+    failed = [r["id"] for r in outcome.run.questions if "error" in r]
+    if failed:
+        err.print(
+            f"[bold red]{len(failed)} question(s) got no answer, the model failed:[/] "
+            f"{', '.join(failed)}. Their answer metrics are left out; the run is recorded, "
+            "and is no baseline."
+        )
     if comparison and comparison.regressions:
         err.print(
             "[bold red]regression:[/] "
@@ -483,6 +490,8 @@ def eval_command(
                 f"{m.metric} {m.baseline:.3f} → {m.current:.3f}" for m in comparison.regressions
             )
         )
+        raise typer.Exit(1)
+    if failed:
         raise typer.Exit(1)
 
 

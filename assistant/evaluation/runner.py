@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer import Assistant, Turn, join_follow_up
+from assistant.errors import LLMError
 from assistant.evaluation.gold import GoldQuestion, file_digest, load_gold
 from assistant.evaluation.metrics import (
     COST_METRICS,
@@ -50,6 +51,8 @@ def step_counter(total: int, progress: Progress | None) -> Callable[[str], None]
 
 
 PIPELINE = "pipeline"
+# Model failures in a row after which an eval stops: the model (or its server) is gone.
+MAX_FAILURES_IN_A_ROW = 3
 _STAGES = ("retrieval_s", "evidence_s", "first_token_s", "generation_s", "total_s")
 
 
@@ -140,10 +143,22 @@ def run_eval(
     tick = step_counter(len(gold) * (len(baselines) + (1 if PIPELINE in systems else 0)), progress)
 
     if PIPELINE in systems:
+        failed_in_a_row: list[str] = []
         for question in gold:
-            run.questions.append(
-                _pipeline_row(assistant, question, k, with_answers=not retrieval_only)
-            )
+            try:
+                row = _pipeline_row(assistant, question, k, with_answers=not retrieval_only)
+                failed_in_a_row = []
+            except LLMError as exc:
+                # One failed reply (a timeout, a dropped connection) is recorded and the run
+                # goes on; several in a row mean the model is gone, and the run stops.
+                failed_in_a_row.append(question.id)
+                if len(failed_in_a_row) >= MAX_FAILURES_IN_A_ROW:
+                    raise LLMError(
+                        f"the model failed on {len(failed_in_a_row)} questions in a row "
+                        f"({', '.join(failed_in_a_row)}), so the eval stopped: {exc}"
+                    ) from exc
+                row = _failed_row(assistant, question, k, str(exc))
+            run.questions.append(row)
             tick(f"{PIPELINE} {question.id}")
     for system in baselines:
         for question in gold:
@@ -191,6 +206,19 @@ def _pipeline_row(
     relevant = assistant.answerable(query, hits)
     row["metrics"]["abstained"] = 0.0 if relevant else 1.0
     row["timings"] = {"retrieval_s": round(elapsed, 4)}
+    return row
+
+
+def _failed_row(
+    assistant: Assistant, question: GoldQuestion, k: int, error: str
+) -> dict[str, Any]:
+    """A question whose model reply failed: its retrieval scored, no answer metric (the
+    summary counts it under `failed`, so an answer rate is never raised by leaving it out
+    unseen)."""
+    query = _standalone(question)
+    hits = assistant.retrieve(query, question.filters, k)
+    row = _row(PIPELINE, question, query, [as_item(h) for h in hits], k)
+    row["error"] = error
     return row
 
 
@@ -255,6 +283,8 @@ def summarise(run: EvalRun) -> dict[str, Any]:
                 }
             )
         if with_answers:
+            # Questions whose model reply failed: no answer metric counts them.
+            summary["failed"] = sum(1 for r in rows if "error" in r)
             for cost in COST_METRICS:
                 summary[cost] = _round(sum(r.get(cost) or 0.0 for r in metric_rows))
             answered = [r for r in metric_rows if r.get("abstained") == 0.0]

@@ -1,7 +1,8 @@
 """A hostile OpenAI-compatible endpoint on 127.0.0.1: `/v1/chat/completions`, streamed (SSE)
 or not, answering with the sentences of the probe and an unasked-for tool call, and
 recording every request it was sent. A streamed reply can end as one cut at the token
-limit does (`finish="length"`)."""
+limit does (`finish="length"`); a reply of `SERVER_ERROR` is an HTTP 503, as an overloaded or
+restarting server gives."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SERVER_ERROR = "<503 Service Unavailable>"
 
 
 @dataclass
@@ -73,6 +76,9 @@ def hostile_endpoint(*replies: str, finish: str = "stop") -> Iterator[Endpoint]:
             reply = state.next_reply()
             if not self.path.endswith("/chat/completions"):
                 self.send_error(404)
+                return
+            if reply == SERVER_ERROR:
+                self.send_error(503)
                 return
             self.send_response(200)
             if body.get("stream"):
