@@ -329,7 +329,7 @@ class Assistant:
             floor = CITED_SHARE if cited else CONFIDENT_SHARE
             quoted = extractive_sentences(
                 run.standalone,
-                {key: shown[key] for key in sources} if asked else shown,
+                {key: shown[key] for key in sources},
                 min_share=floor,
                 holding=asked.stated_in if asked else None,
             )
