@@ -11,6 +11,7 @@ from assistant.answer.assistant import QUOTED_FOR_KIND, unstated_decline
 from assistant.answer.councils import councils_named, is_about
 from assistant.evaluation.metrics import groundedness
 from assistant.index import Index
+from assistant.types import Answer
 from tests.conftest import assistant_with, key_of
 
 
@@ -47,17 +48,22 @@ def test_which_sentences_state_each_kind() -> None:
     assert PERCENTAGE.stated_in("upheld 81% of complaints")
 
 
+def answer_citing(index: Index, question: str, ref: str, number: int, statement: str) -> Answer:
+    """The answer when the model's one claim is `statement`, citing the key its prompt
+    showed `ref` ¶`number` under."""
+    key = key_of(assistant_with(index, "{}").ask(question), ref, number)
+    reply = json.dumps({"claims": [{"key": key, "statement": statement}]})
+    return assistant_with(index, reply).ask(question)
+
+
 def test_a_supported_answer_without_the_amount_asked_for_quotes_the_sentence_stating_it(
     built_index: Index,
 ) -> None:
     """The embedded model restates the paragraph it cites; asked how much, it can cite the
     remedy paragraph and name every remedy but the payment."""
     question = "How much did Redbridge have to pay Ms X for the trouble of her complaint?"
-    probe = assistant_with(built_index, "{}").ask(question)
-    key = key_of(probe, "20 008 394", 29)
     statement = "The Council agreed to apologise to Ms X for failing to investigate at stage two."
-    reply = json.dumps({"claims": [{"key": key, "statement": statement}]})
-    answer = assistant_with(built_index, reply).ask(question)
+    answer = answer_citing(built_index, question, "20 008 394", 29, statement)
     assert answer.answered and answer.verification.fell_back_to_extractive
     assert answer.text.startswith(QUOTED_FOR_KIND.format(kind=AMOUNT.name))
     assert statement not in answer.text
@@ -85,20 +91,16 @@ def test_an_amount_asked_of_a_named_council_comes_from_that_councils_decision(
     """Asked what Redbridge paid, a supported sentence stating Tower Hamlets' payment does
     not answer: Redbridge's own remedy sentence is quoted, and only it."""
     question = "How much did Redbridge pay Ms X for the trouble of taking her complaint further?"
-    probe = assistant_with(built_index, "{}").ask(question)
-    redbridge = key_of(probe, "20 008 394", 29)
-    tower_hamlets = key_of(probe, "24 017 708", 8)
     statement = (
         "The Council agreed to make a payment of £50 for each month the Council delayed in "
         "dealing with the stage two complaint."
     )
-    reply = json.dumps({"claims": [{"key": tower_hamlets, "statement": statement}]})
-    answer = assistant_with(built_index, reply).ask(question)
+    answer = answer_citing(built_index, question, "24 017 708", 8, statement)
     assert answer.answered and answer.verification.fell_back_to_extractive
     assert answer.text.startswith(QUOTED_FOR_KIND.format(kind=AMOUNT.name))
     assert "£100" in answer.text and "£50" not in answer.text
     assert [(c.ref, c.paragraph) for c in answer.citations] == [("20 008 394", 29)]
-    assert redbridge in {c.key for c in answer.citations}
+    assert key_of(answer, "20 008 394", 29) in {c.key for c in answer.citations}
 
 
 def test_an_amount_no_paragraph_of_the_named_council_states_is_declined(
@@ -107,11 +109,8 @@ def test_an_amount_no_paragraph_of_the_named_council_states_is_declined(
     """Havering's decision states no payment; Redbridge's £100, shown beside it, is not
     Havering's answer."""
     question = "How much did Havering have to pay Miss X?"
-    probe = assistant_with(built_index, "{}").ask(question)
-    redbridge = key_of(probe, "20 008 394", 29)
     statement = "The Council agreed to pay Ms X £100 to reflect her time and trouble."
-    reply = json.dumps({"claims": [{"key": redbridge, "statement": statement}]})
-    answer = assistant_with(built_index, reply).ask(question)
+    answer = answer_citing(built_index, question, "20 008 394", 29, statement)
     assert not answer.answered and answer.citations == ()
     assert answer.text == unstated_decline(AMOUNT, councils_named(question))
     assert "about Havering states an amount of money" in answer.text

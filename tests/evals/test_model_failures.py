@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from assistant.errors import LLMError
-from assistant.evaluation import run_eval
+from assistant.evaluation import EvalRun, run_eval
 from assistant.llm import make_chat_backend
 from tests.conftest import ROOT, make_settings, run_cli
 from tests.hostile.endpoint import SERVER_ERROR, hostile_endpoint
@@ -26,25 +26,26 @@ def _gold(tmp_path: Path, questions: int) -> Path:
     return gold
 
 
-def _endpoint_backend(built_index, url: str):
+def _eval_against(built_index, gold: Path, url: str) -> EvalRun:
+    """An eval of `gold` whose model is the openai-compatible endpoint at `url`."""
     llm = built_index.settings.llm.model_copy(
         update={"base_url": url, "api_key": SecretStr("k"), "model": "flaky"}
     )
-    return make_chat_backend(llm, "openai")
+    return run_eval(
+        make_settings(built_index.dir),
+        gold,
+        systems=["pipeline"],
+        index=built_index,
+        backend=make_chat_backend(llm, "openai"),
+        mode="openai",
+    )
 
 
 def test_one_failed_reply_is_recorded_and_the_run_goes_on(built_index, tmp_path: Path) -> None:
     gold = _gold(tmp_path, 3)
     # The openai client retries once: the second question's request and its retry fail.
     with hostile_endpoint(ANSWER, SERVER_ERROR, SERVER_ERROR, ANSWER) as endpoint:
-        run = run_eval(
-            make_settings(built_index.dir),
-            gold,
-            systems=["pipeline"],
-            index=built_index,
-            backend=_endpoint_backend(built_index, endpoint.url),
-            mode="openai",
-        )
+        run = _eval_against(built_index, gold, endpoint.url)
     rows = run.questions
     assert [("error" in r) for r in rows] == [False, True, False]
     failed = rows[1]
@@ -60,14 +61,7 @@ def test_a_model_that_keeps_failing_stops_the_run(built_index, tmp_path: Path) -
     gold = _gold(tmp_path, 4)
     stopped = r"failed on 3 questions in a row \(q\w+, q\w+, q\w+\)"
     with hostile_endpoint(SERVER_ERROR) as endpoint, pytest.raises(LLMError, match=stopped):
-        run_eval(
-            make_settings(built_index.dir),
-            gold,
-            systems=["pipeline"],
-            index=built_index,
-            backend=_endpoint_backend(built_index, endpoint.url),
-            mode="openai",
-        )
+        _eval_against(built_index, gold, endpoint.url)
 
 
 def test_the_command_names_the_failed_question_and_exits_1(built_index, tmp_path: Path) -> None:
