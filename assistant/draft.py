@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from assistant.answer import Assistant, Context
 from assistant.answer.claims import check_claims, parse_claims
+from assistant.answer.context import rank_keys
 from assistant.answer.relevance import content_words, is_relevant
 from assistant.answer.verify import split_sentences
 from assistant.errors import InputError
@@ -360,7 +361,7 @@ class Drafter:
                 context=Context({}),
             )
         # A small model writes better from a few paragraphs: the best of each issue first.
-        context = Context.of(shown[:LETTER_PARAGRAPHS])
+        context = Context.of(shown[:LETTER_PARAGRAPHS], keys=rank_keys)
         prompt = self.assistant.prompt("draft")
         audience_text = (
             "from the council replying to the complainant"

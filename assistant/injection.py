@@ -2,7 +2,7 @@
 
 A decision file, a synced page or a complaint may carry text meant for the model rather than
 a reader: instructions ("ignore previous instructions and say ..."), citation markers the
-answer contract uses (`[P9]`, `[99 999 999 ¶4]`), chat-template tokens
+answer contract uses (`[P9]`, `[B12]`, `[99 999 999 ¶4]`), chat-template tokens
 (`</s><|im_start|>system`) and text closing the fences the prompts put data in
 (`</complaint>`, `</paragraph>`). `flags` names what a text holds; the index reports it,
 the answer and draft paths never show a flagged paragraph to the model, never cite it and
@@ -49,7 +49,7 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 _MARKER = re.compile(
-    r"\[\s*[PF]\s*\d+\s*\]|\[\s*\d{2}\s?\d{3}\s?\d{3}\s*¶\s*\d+\s*\]|¶\s*\d+", re.IGNORECASE
+    r"\[\s*[A-Z]{1,2}\s*\d+\s*\]|\[\s*\d{2}\s?\d{3}\s?\d{3}\s*¶\s*\d+\s*\]|¶\s*\d+", re.IGNORECASE
 )
 _TEMPLATE = re.compile(
     r"<\|[^|<>\n]{1,40}\|>"  # <|im_start|>, <|eot_id|>, <|system|>

@@ -208,6 +208,11 @@ def paragraph_marker(ref: str, number: int) -> str:
 CITATION_MARKER = re.compile(r"\[(\d{2} \d{3} \d{3}) ¶(\d+)\]")
 
 
+# Keys of citations computed from the remedy table, not cited by a model: "figure-1", ...
+# (never the shape of a key a model is shown, so the two cannot be confused).
+FIGURE_KEY_PREFIX = "figure-"
+
+
 class Citation(_Placed):
     key: str
     ref: str
@@ -232,6 +237,11 @@ class Citation(_Placed):
     @property
     def place(self) -> tuple[str, int]:
         return (self.ref, self.paragraph)
+
+    @property
+    def computed(self) -> bool:
+        """A remedy figure's citation (computed from the remedy table, not the model's)."""
+        return self.key.startswith(FIGURE_KEY_PREFIX)
 
     def markdown_link(self) -> str:
         return f"[{self.label}]({self.url}) ({self.section})"

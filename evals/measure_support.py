@@ -44,7 +44,8 @@ def shown_text(decision: Decision, number: int) -> str:
         url=decision.url,
         score=0.0,
     )
-    return Context.of([hit]).texts()["P1"]
+    [shown] = Context.of([hit]).texts().values()
+    return shown
 
 
 def main(argv: list[str]) -> int:

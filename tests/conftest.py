@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 import assistant  # noqa: F401 - sets the offline / no-telemetry environment first
 from assistant.answer.assistant import Assistant
+from assistant.answer.context import paragraph_keys
 from assistant.cli import app as cli_app
 from assistant.index import Index
 from assistant.index.ingest import Ingestor
@@ -65,10 +66,15 @@ def assistant_with(index: Index, *replies: str | ChatBackend) -> Assistant:
 
 def key_of(answer: Answer, ref: str, number: int) -> str:
     """The key an answer's prompt showed a paragraph under."""
-    for i, hit in enumerate(answer.hits, start=1):
+    for key, hit in zip(paragraph_keys(answer.hits), answer.hits, strict=True):
         if hit.ref == ref and hit.number == number:
-            return f"P{i}"
+            return key
     raise AssertionError(f"{ref} ¶{number} not retrieved")
+
+
+def first_key(answer: Answer) -> str:
+    """The key an answer's prompt showed its best paragraph under."""
+    return paragraph_keys(answer.hits)[0]
 
 
 def declined_without_the_model(index: Index, question: str, **settings: object) -> Answer:

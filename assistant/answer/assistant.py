@@ -40,6 +40,7 @@ from assistant.retrieval import HybridRetriever
 from assistant.retrieval.parts import search_in_parts
 from assistant.settings import LLMBackend, Settings
 from assistant.types import (
+    FIGURE_KEY_PREFIX,
     Answer,
     Citation,
     RetrievedParagraph,
@@ -404,7 +405,9 @@ class Assistant:
             refs = {ref for hit in hits for ref in hit.refs}
         found = view.figures(filters, refs=refs)
         cited = merge_citations(c for r in found.records if (c := r.citation()) is not None)
-        keyed = tuple(c.model_copy(update={"key": f"F{i}"}) for i, c in enumerate(cited, 1))
+        keyed = tuple(
+            c.model_copy(update={"key": f"{FIGURE_KEY_PREFIX}{i}"}) for i, c in enumerate(cited, 1)
+        )
         return AnswerFigures(found.summary_text(), keyed)
 
     def condense(self, question: str, history: Sequence[Turn], timings: dict[str, float]) -> str:

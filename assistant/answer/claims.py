@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from assistant.answer.context import KeyedText
+from assistant.answer.context import KEY_PATTERN, KeyedText
 from assistant.answer.relevance import content_stems
 from assistant.answer.support import check_support, sentences_of
 from assistant.answer.verify import CITATION, split_sentences
@@ -27,7 +27,7 @@ from assistant.types import Verification
 
 MAX_CLAIMS = 4
 MAX_STATEMENT_CHARS = 300
-_KEY = re.compile(r"P\d+")
+_KEY = re.compile(KEY_PATTERN)
 _STATEMENT = re.compile(r'"statement"\s*:\s*"((?:[^"\\]|\\.)*)"')
 _CLAIMS_START = re.compile(r'\{\s*"claims"\s*:\s*\[')
 # A completed claim: its key, then its statement, in the schema's order.

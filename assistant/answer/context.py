@@ -1,4 +1,10 @@
-"""The paragraphs a model is shown, under short keys ([P1]..[Pn]) it cites them by.
+"""The paragraphs a model is shown, under short keys it cites them by.
+
+An answer's keys name the paragraph: its own number under a letter for its decision
+(`[A29]` is ¶29 of the first decision shown, `[B8]` ¶8 of the second). Keys by rank
+(`[P1]`..`[P5]`) invited the embedded model to number its claims in order, whatever they
+cited: the bullets of one paragraph came back as P1, P2, P3 and each had to be re-cited.
+A draft letter, whose prompt was measured with rank keys, keeps them (`rank_keys`).
 
 `Context` owns the key format: it writes the prompt's context block, each paragraph under
 its key and fenced as data (`<paragraph>` ... `</paragraph>`, with anything in the text that
@@ -10,13 +16,45 @@ model's reply fails verification.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from assistant.injection import neutralise
 from assistant.types import Citation, RetrievedParagraph, paragraph_label
 
-_KEY = re.compile(r"\[(P\d+)\]")
+# Both schemes: a decision letter (or two, past the 26th decision) and a number.
+KEY_PATTERN = r"[A-Z]{1,2}\d+"
+_KEY = re.compile(rf"\[({KEY_PATTERN})\]")
+
+
+def paragraph_keys(hits: Sequence[RetrievedParagraph]) -> list[str]:
+    """Each hit's key: its paragraph number under its decision's letter, the letters given
+    in the order the decisions first appear ('A29', 'A30', 'B8')."""
+    return keys_for_paragraphs([(hit.ref, hit.number) for hit in hits])
+
+
+def keys_for_paragraphs(paragraphs: Sequence[tuple[str, int]]) -> list[str]:
+    """`paragraph_keys` for (decision reference, paragraph number) pairs."""
+    letters: dict[str, str] = {}
+    return [
+        f"{letters.setdefault(ref, _letter(len(letters)))}{number}" for ref, number in paragraphs
+    ]
+
+
+def rank_keys(hits: Sequence[RetrievedParagraph]) -> list[str]:
+    """Each hit's key by its rank: 'P1', 'P2', ..."""
+    return [f"P{rank}" for rank in range(1, len(hits) + 1)]
+
+
+KeyScheme = Callable[[Sequence[RetrievedParagraph]], list[str]]
+# What an eval run records of the answer's keys; runs recorded before have none (rank keys).
+ANSWER_KEYS = "paragraph"
+
+
+def _letter(index: int) -> str:
+    """'A'..'Z', then 'AA', 'AB', ...: the letter of the index-th decision shown."""
+    first, last = divmod(index, 26)
+    return (chr(ord("A") + first - 1) if first else "") + chr(ord("A") + last)
 
 
 FENCE = "paragraph"
@@ -25,7 +63,7 @@ FENCE = "paragraph"
 @dataclass(frozen=True)
 class Shown:
     hit: RetrievedParagraph
-    header: str  # "[P1] 20 008 394 ¶29, Agreed action (London Borough of Redbridge, Upheld)"
+    header: str  # "[A29] 20 008 394 ¶29, Agreed action (London Borough of Redbridge, Upheld)"
     body: str  # the paragraph's text, neutralised
 
     @property
@@ -51,10 +89,9 @@ class Context:
     shown: dict[str, Shown]
 
     @classmethod
-    def of(cls, hits: Sequence[RetrievedParagraph]) -> Context:
+    def of(cls, hits: Sequence[RetrievedParagraph], keys: KeyScheme | None = None) -> Context:
         shown = {}
-        for i, hit in enumerate(hits, start=1):
-            key = f"P{i}"
+        for key, hit in zip((keys or paragraph_keys)(hits), hits, strict=True):
             # Every token here is read before the first token of the reply (about 70 a
             # second on 2 cores), so the header holds only what a claim may need: the
             # decision's date and the key a second time were left out (answer.v4's run).

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 
-CITATION = re.compile(r"\[(P\d+(?:\s*[,;]\s*P\d+)*)\]")
+from assistant.answer.context import KEY_PATTERN
+
+CITATION = re.compile(rf"\[({KEY_PATTERN}(?:\s*[,;]\s*{KEY_PATTERN})*)\]")
 _NUMBER_WORDS = {
     "one": 1,
     "two": 2,
@@ -52,7 +54,9 @@ _BARE_NUMBER = re.compile(r"(?<![\w£.,/])\d+(?:,\d{3})*(?:\.\d+)?(?![\w%/])")
 REFERENCE = re.compile(r"\b\d{2}\s?\d{3}\s?\d{3}\b")
 _PARAGRAPH_MARK = re.compile(r"(?:¶|paragraphs?|para\.?)\s*\d+", re.IGNORECASE)
 # A sentence ends at . ! or ? and keeps the key markers that follow it ("... found. [P1]").
-_SENTENCE_END = re.compile(r"(?<=[.!?])((?:\s*\[P\d+(?:\s*[,;]\s*P\d+)*\])*)\s+(?=[A-Z0-9£(\"“‘'])")
+_SENTENCE_END = re.compile(
+    rf"(?<=[.!?])((?:\s*\[{KEY_PATTERN}(?:\s*[,;]\s*{KEY_PATTERN})*\])*)\s+(?=[A-Z0-9£(\"“‘'])"
+)
 
 
 def _number(token: str) -> str:

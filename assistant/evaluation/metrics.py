@@ -65,15 +65,15 @@ def answer_metrics(question: GoldQuestion, answer: Answer) -> dict[str, float | 
     """Citation validity and recall, interventions, must-include, abstention, groundedness,
     and what became of the model's own statements (see evals/README.md)."""
     shown = {(ref, h.number): h for h in answer.hits for ref in h.refs}
-    # Remedy figures are computed, not generated: their citations (keys F1..) point at the
-    # remedy paragraphs themselves, so they count as shown with their own quotes.
-    computed = {c.place: c for c in answer.citations if c.key.startswith("F")}
+    # Remedy figures are computed, not generated: their citations point at the remedy
+    # paragraphs themselves, so they count as shown with their own quotes.
+    computed = {c.place: c for c in answer.citations if c.computed}
     # Every paragraph the answer points at, by its citation list or by a marker in the text.
     pointed = {c.place for c in answer.citations} | set(Citation.markers_in(answer.text))
     quotes_intact = all(
         c.quote == shown[c.place].text
         for c in answer.citations
-        if c.place in shown and not c.key.startswith("F")
+        if c.place in shown and not c.computed
     )
     validity = (
         sum(1 for p in pointed if p in shown or p in computed)

@@ -9,11 +9,13 @@ cite keys that now mean other paragraphs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from assistant.answer import join_follow_up
+from assistant.answer.context import ANSWER_KEYS, keys_for_paragraphs
 from assistant.errors import InputError
 from assistant.evaluation.gold import GoldQuestion
 from assistant.evaluation.runner import PIPELINE, EvalRun
@@ -30,8 +32,13 @@ def replay_backend(run: EvalRun, path: Path, gold: Sequence[GoldQuestion]) -> Ch
     if not run.with_answers:
         raise InputError(f"{path}: a retrieval-only run has no model replies to replay")
     rows = run.rows(PIPELINE).values()
+    translate = run.header.get("context_keys") != ANSWER_KEYS
     answers = {
-        neutralise(row["standalone"]): row["answer"]["model_output"]
+        neutralise(row["standalone"]): (
+            from_rank_keys(row["answer"]["model_output"], row["retrieved"])
+            if translate
+            else row["answer"]["model_output"]
+        )
         for row in rows
         if row.get("answer", {}).get("model_output")
     }
@@ -47,6 +54,26 @@ def replay_backend(run: EvalRun, path: Path, gold: Sequence[GoldQuestion]) -> Ch
             rewrites[neutralise(row["question"])] = _rewrite(row, previous)
     model = ReplayChatModel(answers=answers, rewrites=rewrites)
     return ChatBackend(model, str(run.header.get("model") or REPLAY), "fake", structured=True)
+
+
+def from_rank_keys(output: str, retrieved: Sequence[dict[str, Any]]) -> str:
+    """A reply from a run that showed the model rank keys (`[P1]` for the first hit, before
+    runs recorded `context_keys`), in today's keys for the same hits: `[A29]` for ¶29."""
+    keys = keys_for_paragraphs([(" ".join(h["refs"]), h["paragraph"]) for h in retrieved])
+
+    def today(rank: str) -> str:
+        position = int(rank) - 1
+        return keys[position] if 0 <= position < len(keys) else f"P{rank}"
+
+    in_key_field = _RANK_KEY_FIELD.sub(lambda m: f'{m.group(1)}{today(m.group(2))}"', output)
+    return _RANK_MARKER.sub(
+        lambda m: _RANK_KEY.sub(lambda r: today(r.group(1)), m.group(0)), in_key_field
+    )
+
+
+_RANK_KEY = re.compile(r"P(\d+)")
+_RANK_KEY_FIELD = re.compile(r'("key"\s*:\s*")P(\d+)"')
+_RANK_MARKER = re.compile(r"\[P\d+(?:\s*[,;]\s*P\d+)*\]")
 
 
 def _rewrite(row: dict[str, Any], previous: str) -> str:

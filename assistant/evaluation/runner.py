@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer import Assistant, Turn, join_follow_up
+from assistant.answer.context import ANSWER_KEYS
 from assistant.errors import LLMError
 from assistant.evaluation.gold import GoldQuestion, file_digest, load_gold
 from assistant.evaluation.metrics import (
@@ -348,6 +349,8 @@ def _header(
         "mode": "retrieval-only" if retrieval_only else backend,
         "model": model,
         "prompt_version": None if retrieval_only else assistant.answer_prompt.version,
+        # How the model was shown its keys; a replay translates a run recorded with others.
+        "context_keys": None if retrieval_only else ANSWER_KEYS,
         "index": {
             "dir": str(index.dir),
             "fingerprint": index.stored_fingerprint(),

@@ -24,8 +24,8 @@ from pydantic import Field
 from assistant.prompts import DECLINED
 
 _CONTEXT = re.compile(
-    r"^\[(?P<key>P\d+)\][^\n]*\n(?:<paragraph[^>\n]*>\n)?"
-    r"(?P<text>.+?)(?=\n</paragraph>|\n\[P\d+\]|\n\nQuestion:|\Z)",
+    r"^\[(?P<key>[A-Z]{1,2}\d+)\][^\n]*\n(?:<paragraph[^>\n]*>\n)?"
+    r"(?P<text>.+?)(?=\n</paragraph>|\n\[[A-Z]{1,2}\d+\]|\n\nQuestion:|\Z)",
     re.MULTILINE | re.DOTALL,
 )
 

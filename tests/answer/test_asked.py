@@ -8,6 +8,7 @@ import pytest
 
 from assistant.answer.asked import AGE, AMOUNT, COUNT, DURATION, PERCENTAGE, asked_for
 from assistant.answer.assistant import QUOTED_FOR_KIND, unstated_decline
+from assistant.answer.context import paragraph_keys
 from assistant.answer.councils import councils_named, is_about
 from assistant.evaluation.metrics import groundedness
 from assistant.index import Index
@@ -79,7 +80,8 @@ def test_a_question_whose_kind_of_fact_no_paragraph_states_is_declined(
     assistant = assistant_with(built_index, "{}")
     hits, _ = assistant.evidence(question)
     assert hits and assistant.declined_because(question, hits) is None  # the gate passes it
-    claim = {"key": "P1", "statement": "The Council closed the complaint at stage two."}
+    key = paragraph_keys(hits)[0]
+    claim = {"key": key, "statement": "The Council closed the complaint at stage two."}
     answer = assistant_with(built_index, json.dumps({"claims": [claim]})).ask(question)
     assert not answer.answered and answer.citations == ()
     assert answer.text == unstated_decline(PERCENTAGE)

@@ -11,21 +11,22 @@ from pydantic import SecretStr
 from assistant.answer import NOT_ANSWERED, AnswerEvent, Assistant, EvidenceEvent, TokenEvent, Turn
 from assistant.answer.assistant import QUOTED
 from assistant.answer.claims import check_claims, parse_claims
+from assistant.answer.context import paragraph_keys
 from assistant.answer.verify import figures
 from assistant.errors import InputError
 from assistant.evaluation.metrics import groundedness
 from assistant.index import Index
 from assistant.llm import make_chat_backend
 from assistant.prompts import DECLINED
-from tests.conftest import assistant_with, key_of, scripted
+from tests.conftest import assistant_with, first_key, key_of, scripted
 from tests.hostile.endpoint import hostile_endpoint
 
 QUESTION = "What remedy did the Ombudsman ask for when a council delayed a stage two complaint?"
 
 
 def model_citations(answer) -> list:
-    """The model's citations; a typical-remedies question also gets computed ones (F1..)."""
-    return [c for c in answer.citations if c.key.startswith("P")]
+    """The model's citations; a typical-remedies question also gets computed ones."""
+    return [c for c in answer.citations if not c.computed]
 
 
 
@@ -50,13 +51,14 @@ def test_valid_answer_keeps_its_citations(built_index: Index) -> None:
 
 
 def test_keys_the_model_was_not_given_are_stripped_and_counted(built_index: Index) -> None:
+    key = first_key(assistant_with(built_index, "x").ask(QUESTION))
     answer = assistant_with(
         built_index,
-        "Councils must escalate complaints to stage two [P1][P42]. They must also pay [P99].",
+        f"Councils must escalate complaints to stage two [{key}][P42]. They must also pay [P1].",
     ).ask(QUESTION)
     assert answer.verification.dropped_citations == 2
-    assert "P42" not in answer.text and "P99" not in answer.text
-    assert all(c.key == "P1" for c in model_citations(answer))
+    assert "P42" not in answer.text and "P1" not in answer.text
+    assert all(c.key == key for c in model_citations(answer))
 
 
 def test_the_per_month_trap_is_caught(built_index: Index) -> None:
@@ -79,7 +81,7 @@ def test_a_figure_cited_to_the_wrong_paragraph_is_moved_to_the_paragraph_stating
 ) -> None:
     probe = assistant_with(built_index, "x").ask(QUESTION)
     right = key_of(probe, "24 017 708", 8)
-    wrong = next(f"P{i}" for i in range(1, 7) if f"P{i}" != right)
+    wrong = next(key for key in paragraph_keys(probe.hits) if key != right)
     answer = assistant_with(built_index, f"The Council paid £50 for each month [{wrong}].").ask(
         QUESTION
     )
@@ -115,7 +117,8 @@ def test_no_uncited_sentence_reaches_the_user(built_index: Index) -> None:
 
 
 def test_unverifiable_answer_falls_back_to_the_sentences_that_answer(built_index: Index) -> None:
-    answer = assistant_with(built_index, "They paid £9,999 within 17 days [P1].").ask(QUESTION)
+    key = first_key(assistant_with(built_index, "x").ask(QUESTION))
+    answer = assistant_with(built_index, f"They paid £9,999 within 17 days [{key}].").ask(QUESTION)
     assert answer.verification.fell_back_to_extractive
     assert answer.verification.dropped_sentences == 1
     assert answer.citations and answer.answered
@@ -172,7 +175,7 @@ def test_a_model_that_cited_paragraphs_in_words_that_fail_is_answered_by_quoting
     assert not probe.answered  # the model's decline stands: retrieval is not confident
     assert probe.text == DECLINED  # the gate passed it: the model was asked
     echo = "Yes, they were handed a holiday voucher by way of amends."
-    reply = json.dumps({"claims": [{"key": "P1", "statement": echo}]})
+    reply = json.dumps({"claims": [{"key": first_key(probe), "statement": echo}]})
     answer = assistant_with(built_index, reply).ask(question)
     assert answer.answered and answer.verification.fell_back_to_extractive
     assert answer.text.startswith(QUOTED) and answer.citations
@@ -189,7 +192,7 @@ def test_structured_claims_are_checked_and_cited(built_index: Index) -> None:
         {
             "claims": [
                 {"key": key, "statement": "The Council had to pay £50 for each month of delay"},
-                {"key": "P1", "statement": "It paid £9,999 within 17 days."},
+                {"key": first_key(probe), "statement": "It paid £9,999 within 17 days."},
             ]
         }
     )
@@ -210,11 +213,16 @@ def test_the_prompt_holds_the_keyed_paragraphs_the_question_and_the_decline_sent
     assert prompt.startswith("system: You answer questions about decisions")
     assert f"or only: {DECLINED}" in prompt
     assert f"Question: {QUESTION}" in prompt
-    # Each hit is shown under its key, with its decision, paragraph and own words.
-    for i, hit in enumerate(answer.hits, start=1):
-        assert f"[P{i}] {', '.join(hit.refs)} ¶{hit.number}, {hit.section}" in prompt
+    # Each hit is shown under its key (its paragraph's number under its decision's letter),
+    # with its decision, paragraph and own words, and nothing else is.
+    keys = paragraph_keys(answer.hits)
+    for key, hit in zip(keys, answer.hits, strict=True):
+        assert key == f"{key[0]}{hit.number}"
+        assert f"[{key}] {', '.join(hit.refs)} ¶{hit.number}, {hit.section}" in prompt
         assert hit.text in prompt
-    assert f"[P{len(answer.hits) + 1}]" not in prompt
+    assert re.findall(r"^\[([A-Z]\d+)\] ", prompt, re.MULTILINE) == keys
+    letters = {hit.ref: key[0] for key, hit in zip(keys, answer.hits, strict=True)}
+    assert sorted(letters.values()) == list("ABCDE"[: len(letters)])
 
 
 def test_streaming_shows_evidence_before_tokens(built_index: Index) -> None:

@@ -4,8 +4,10 @@ today's retrieval and checks, so a change to verification is measured without th
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+from assistant.answer.context import keys_for_paragraphs
 from assistant.evaluation import EvalRun, run_eval
 from tests.conftest import ROOT, make_settings, run_cli
 
@@ -17,6 +19,17 @@ def _recorded_fake_run(built_index, tmp_path: Path, questions: int = 6) -> tuple
     settings = make_settings(built_index.dir)
     run = run_eval(settings, gold, k=5, llm="fake", systems=["pipeline"], index=built_index)
     return gold, run.write(tmp_path / "recorded.jsonl")
+
+
+def _in_rank_keys(row: dict) -> str:
+    """A recorded reply as it would have been written when keys were ranks ([P1], [P2])."""
+    shown = [(" ".join(h["refs"]), h["paragraph"]) for h in row["retrieved"]]
+    rank = {key: f"P{i}" for i, key in enumerate(keys_for_paragraphs(shown), start=1)}
+    return re.sub(
+        r'(?<=\[)[A-Z]\d+(?=\])|(?<="key": ")[A-Z]\d+',
+        lambda m: rank[m.group(0)],
+        row["answer"]["model_output"],
+    )
 
 
 def _replay(built_index, gold: Path, recorded: Path, out: Path):
@@ -63,6 +76,34 @@ def test_a_replayed_reply_meets_todays_checks(built_index, tmp_path: Path) -> No
     assert verification["dropped_citations"] == 1
     assert replayed["answer"]["model_output"] == row["answer"]["model_output"]
     assert "P9" not in replayed["answer"]["text"]
+
+
+def test_a_run_recorded_with_rank_keys_is_replayed_in_todays_keys(
+    built_index, tmp_path: Path
+) -> None:
+    """Runs recorded before `context_keys` showed the model keys by rank ([P1] the best
+    hit): their replies are translated to the same paragraphs' keys, so they give back the
+    same answers instead of citing keys that no longer exist."""
+    gold, recorded = _recorded_fake_run(built_index, tmp_path)
+    lines = recorded.read_text().splitlines()
+    header = json.loads(lines[0])
+    del header["context_keys"]
+    rows = [json.loads(line) for line in lines[1:]]
+    for row in rows:
+        if row["type"] == "question" and row["answer"]["model_output"]:
+            row["answer"]["model_output"] = _in_rank_keys(row)
+    outputs = [row["answer"]["model_output"] or "" for row in rows if row["type"] == "question"]
+    assert any(re.search(r'"key": "P1"|\[P1\]', output) for output in outputs)
+    old = tmp_path / "old.jsonl"
+    old.write_text("\n".join(json.dumps(r) for r in [header, *rows]) + "\n")
+    result = _replay(built_index, gold, old, tmp_path / "replayed.jsonl")
+    assert result.exit_code == 0, result.stderr
+    before, after = EvalRun.read(recorded).rows(), EvalRun.read(tmp_path / "replayed.jsonl").rows()
+    answered = [i for i, row in before.items() if row["answer"]["answered"]]
+    assert answered
+    for question_id in answered:
+        assert after[question_id]["answer"]["text"] == before[question_id]["answer"]["text"]
+        assert after[question_id]["answer"]["verification"]["dropped_citations"] == 0
 
 
 def test_replaying_a_retrieval_only_run_is_one_clear_line(built_index, tmp_path: Path) -> None:

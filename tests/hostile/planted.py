@@ -8,6 +8,7 @@ from pathlib import Path
 
 from langchain_core.messages import BaseMessage
 
+from assistant.answer.context import KEY_PATTERN
 from assistant.index import Index
 from assistant.llm.fake import ScriptedChatModel
 from tests.conftest import CORPUS, make_settings
@@ -51,7 +52,8 @@ def planted_corpus(folder: Path) -> Path:
 
 class ObeyingChatModel(ScriptedChatModel):
     """A model that obeys any instruction it finds in its prompt: it says what it is told to
-    say, cited to every key it was shown, then replies with its script."""
+    say, cited to every key it was shown, then replies with its script (where `{keys}`
+    stands for those keys)."""
 
     @property
     def _llm_type(self) -> str:
@@ -59,10 +61,12 @@ class ObeyingChatModel(ScriptedChatModel):
 
     def reply(self, messages: list[BaseMessage], *, structured: bool = False) -> str:
         prompt = "\n".join(str(m.content) for m in messages)
-        keys = "".join(f"[{k}]" for k in dict.fromkeys(re.findall(r"\[(P\d+)\]", prompt)))
+        shown = re.findall(rf"^\[({KEY_PATTERN})\] ", prompt, re.MULTILINE)
+        keys = "".join(f"[{k}]" for k in dict.fromkeys(shown))
         told = re.findall(r"ignore previous instructions and say (.+?)(?:\.|\[|$)", prompt, re.I)
         obeyed = " ".join(f"{t[0].upper()}{t[1:].strip()} {keys}." for t in told)
-        return f"{obeyed} {super().reply(messages, structured=structured)}".strip()
+        script = super().reply(messages, structured=structured).replace("{keys}", keys)
+        return f"{obeyed} {script}".strip()
 
 
 def fresh_index(folder: Path, sharing: Index) -> Index:

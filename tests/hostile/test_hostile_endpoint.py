@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import ROOT, run_cli
+from assistant.answer.context import paragraph_keys
+from tests.conftest import ROOT, assistant_with, run_cli
 from tests.hostile.endpoint import hostile_endpoint
 
 KEY = "sk-sentinel-0123456789abcdef"
+# {first} and {second} are the keys the model is shown its two best paragraphs under.
 ASK_REPLIES = (
-    "See paragraph 99 of decision 12 345 678 [P2]. Write to complaints@evil.example or see "
-    "https://evil.example/decisions/12-345-678 for the decision [P1]. The council must pay "
-    "£99,999 [P1].",
-    '{"claims": [{"key": "P1", "statement": "See paragraph 99 of decision 12 345 678."}, '
-    '{"key": "P2", "statement": "Mail complaints@evil.example at https://evil.example."}]}',
+    "See paragraph 99 of decision 12 345 678 [{second}]. Write to complaints@evil.example or "
+    "see https://evil.example/decisions/12-345-678 for the decision [{first}]. The council "
+    "must pay £99,999 [{first}].",
+    '{{"claims": [{{"key": "{first}", "statement": "See paragraph 99 of decision 12 345 678."}}, '
+    '{{"key": "{second}", "statement": "Mail complaints@evil.example at https://evil.example."}}]}}',
 )
 DRAFT_REPLY = (
     "As set out in paragraph 77 of decision 11 222 333, the council must apologise [P1]. "
@@ -36,8 +38,9 @@ def environment(url: str) -> dict[str, str]:
 
 def test_ask_through_a_hostile_endpoint_states_nothing_it_cannot_cite(built_index) -> None:
     question = "What happens when a council refuses to escalate a complaint to stage two?"
+    first, second, *_ = paragraph_keys(assistant_with(built_index, "x").ask(question).hits)
     for reply in ASK_REPLIES:
-        with hostile_endpoint(reply) as endpoint:
+        with hostile_endpoint(reply.format(first=first, second=second)) as endpoint:
             args = ("ask", question, "--llm", "openai", "--index", str(built_index.dir))
             result = run_cli(*args, "--json", env=environment(endpoint.url))
         assert result.exit_code == 0, result.stderr
