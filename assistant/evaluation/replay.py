@@ -24,6 +24,11 @@ from assistant.llm.backend import ChatBackend
 from assistant.llm.fake import ReplayChatModel
 
 REPLAY = "replay"
+# Keys by rank, as runs recorded before `context_keys` showed them: in a structured
+# reply's key field, and in plain-text markers ("[P1]", "[P2, P3]").
+_RANK_KEY = re.compile(r"P(\d+)")
+_RANK_KEY_FIELD = re.compile(r'("key"\s*:\s*")P(\d+)"')
+_RANK_MARKER = re.compile(r"\[P\d+(?:\s*[,;]\s*P\d+)*\]")
 
 
 def replay_backend(run: EvalRun, path: Path, gold: Sequence[GoldQuestion]) -> ChatBackend:
@@ -69,11 +74,6 @@ def from_rank_keys(output: str, retrieved: Sequence[dict[str, Any]]) -> str:
     return _RANK_MARKER.sub(
         lambda m: _RANK_KEY.sub(lambda r: today(r.group(1)), m.group(0)), in_key_field
     )
-
-
-_RANK_KEY = re.compile(r"P(\d+)")
-_RANK_KEY_FIELD = re.compile(r'("key"\s*:\s*")P(\d+)"')
-_RANK_MARKER = re.compile(r"\[P\d+(?:\s*[,;]\s*P\d+)*\]")
 
 
 def _rewrite(row: dict[str, Any], previous: str) -> str:
