@@ -83,9 +83,8 @@ def unmatched_councils(
     named = councils_named(question)
     if not named:
         return ()
-    for text in decision_texts.values():
-        if any(re.search(rf"\b{re.escape(n)}\b", text) for c in named for n in c.names):
-            return ()
+    if any(is_about(text, named) for text in decision_texts.values()):
+        return ()
     return named
 
 
