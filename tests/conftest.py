@@ -18,7 +18,7 @@ from assistant.index.ingest import Ingestor
 from assistant.llm import ChatBackend
 from assistant.llm.fake import ScriptedChatModel
 from assistant.settings import Settings, load_settings
-from assistant.types import Answer, Verification
+from assistant.types import Answer, RetrievedParagraph, Verification
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -70,6 +70,26 @@ def key_of(answer: Answer, ref: str, number: int) -> str:
         if hit.ref == ref and hit.number == number:
             return key
     raise AssertionError(f"{ref} ¶{number} not retrieved")
+
+
+def retrieved(ref: str, number: int, refs: tuple[str, ...] | None = None) -> RetrievedParagraph:
+    """A search hit for unit tests: ¶`number` of decision `ref` (of a joint decision when
+    `refs` names its references), with nothing else known about it."""
+    return RetrievedParagraph(
+        ref=ref,
+        refs=refs or (ref,),
+        council=None,
+        category=None,
+        subcategory=None,
+        outcome=None,
+        date=None,
+        number=number,
+        section="What I found",
+        subsection=None,
+        text=f"Paragraph {number} of {ref}.",
+        url="https://www.lgo.org.uk/decisions",
+        score=1.0,
+    )
 
 
 def first_key(answer: Answer) -> str:

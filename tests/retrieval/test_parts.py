@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.retrieval.parts import interleave, question_parts
-from assistant.types import RetrievedParagraph
+from tests.conftest import retrieved
 
 
 def test_a_question_asking_two_things_has_two_standalone_parts() -> None:
@@ -21,26 +21,8 @@ def test_a_question_asking_two_things_has_two_standalone_parts() -> None:
     assert question_parts("What is stage two?") == []
 
 
-def _hit(ref: str, number: int) -> RetrievedParagraph:
-    return RetrievedParagraph(
-        ref=ref,
-        refs=(ref,),
-        council=None,
-        category=None,
-        subcategory=None,
-        outcome=None,
-        date=None,
-        number=number,
-        section="What I found",
-        subsection=None,
-        text=f"Paragraph {number} of {ref}.",
-        url="https://www.lgo.org.uk/decisions",
-        score=1.0,
-    )
-
-
 def test_interleaving_takes_each_list_in_turn_and_each_paragraph_once() -> None:
-    whole = [_hit("a", 1), _hit("a", 2), _hit("a", 3)]
-    part = [_hit("a", 2), _hit("b", 7), _hit("b", 8)]
+    whole = [retrieved("a", 1), retrieved("a", 2), retrieved("a", 3)]
+    part = [retrieved("a", 2), retrieved("b", 7), retrieved("b", 8)]
     chosen = interleave([whole, part], 4)
     assert [(h.refs[0], h.number) for h in chosen] == [("a", 1), ("a", 2), ("b", 7), ("a", 3)]
