@@ -31,14 +31,15 @@ def paragraph_keys(hits: Sequence[RetrievedParagraph]) -> list[str]:
     """Each hit's key: its paragraph number under its decision's letter, the letters given
     in the order the decisions first appear ('A29', 'A30', 'B8'). A joint decision (one text
     under several references) is one decision, whichever reference a hit carries."""
-    return keys_for_paragraphs([(" ".join(hit.refs), hit.number) for hit in hits])
+    return keys_for_paragraphs([(hit.refs, hit.number) for hit in hits])
 
 
-def keys_for_paragraphs(paragraphs: Sequence[tuple[str, int]]) -> list[str]:
-    """`paragraph_keys` for (decision, paragraph number) pairs."""
-    letters: dict[str, str] = {}
+def keys_for_paragraphs(paragraphs: Sequence[tuple[Sequence[str], int]]) -> list[str]:
+    """`paragraph_keys` for (the decision's references, paragraph number) pairs."""
+    letters: dict[tuple[str, ...], str] = {}
     return [
-        f"{letters.setdefault(ref, _letter(len(letters)))}{number}" for ref, number in paragraphs
+        f"{letters.setdefault(tuple(refs), _letter(len(letters)))}{number}"
+        for refs, number in paragraphs
     ]
 
 

@@ -64,7 +64,7 @@ def replay_backend(run: EvalRun, path: Path, gold: Sequence[GoldQuestion]) -> Ch
 def from_rank_keys(output: str, retrieved: Sequence[dict[str, Any]]) -> str:
     """A reply from a run that showed the model rank keys (`[P1]` for the first hit, before
     runs recorded `context_keys`), in today's keys for the same hits: `[A29]` for ¶29."""
-    keys = keys_for_paragraphs([(" ".join(h["refs"]), h["paragraph"]) for h in retrieved])
+    keys = keys_for_paragraphs([(h["refs"], h["paragraph"]) for h in retrieved])
 
     def today(rank: str) -> str:
         position = int(rank) - 1

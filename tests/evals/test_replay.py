@@ -23,7 +23,7 @@ def _recorded_fake_run(built_index, tmp_path: Path, questions: int = 6) -> tuple
 
 def _in_rank_keys(row: dict) -> str:
     """A recorded reply as it would have been written when keys were ranks ([P1], [P2])."""
-    shown = [(" ".join(h["refs"]), h["paragraph"]) for h in row["retrieved"]]
+    shown = [(h["refs"], h["paragraph"]) for h in row["retrieved"]]
     rank = {key: f"P{i}" for i, key in enumerate(keys_for_paragraphs(shown), start=1)}
     return re.sub(
         r'(?<=\[)[A-Z]\d+(?=\])|(?<="key": ")[A-Z]\d+',
