@@ -206,6 +206,9 @@ def paragraph_marker(ref: str, number: int) -> str:
 
 # The one pattern for a citation marker in text (answers, drafts, exports, metrics).
 CITATION_MARKER = re.compile(r"\[(\d{2} \d{3} \d{3}) ¶(\d+)\]")
+# The one pattern for a key a model is shown a paragraph under (`assistant.answer.context`):
+# a decision letter or two and the paragraph's number ("A29"), or a rank ("P1").
+KEY_PATTERN = r"[A-Z]{1,2}\d+"
 
 
 # Keys of citations computed from the remedy table, not cited by a model: "figure-1", ...

@@ -19,11 +19,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from assistant.answer.context import KEY_PATTERN, KeyedText
+from assistant.answer.context import KeyedText
 from assistant.answer.relevance import content_stems
 from assistant.answer.support import check_support, sentences_of
 from assistant.answer.verify import CITATION, split_sentences
-from assistant.types import Verification
+from assistant.types import KEY_PATTERN, Verification
 
 MAX_CLAIMS = 4
 MAX_STATEMENT_CHARS = 300

@@ -20,10 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from assistant.injection import neutralise
-from assistant.types import Citation, RetrievedParagraph, paragraph_label
+from assistant.types import KEY_PATTERN, Citation, RetrievedParagraph, paragraph_label
 
-# Both schemes: a decision letter (or two, past the 26th decision) and a number.
-KEY_PATTERN = r"[A-Z]{1,2}\d+"
 _KEY = re.compile(rf"\[({KEY_PATTERN})\]")
 
 

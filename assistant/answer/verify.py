@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer.context import KEY_PATTERN
+from assistant.types import KEY_PATTERN
 
 CITATION = re.compile(rf"\[({KEY_PATTERN}(?:\s*[,;]\s*{KEY_PATTERN})*)\]")
 _NUMBER_WORDS = {

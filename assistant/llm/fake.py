@@ -22,10 +22,11 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field
 
 from assistant.prompts import DECLINED
+from assistant.types import KEY_PATTERN
 
 _CONTEXT = re.compile(
-    r"^\[(?P<key>[A-Z]{1,2}\d+)\][^\n]*\n(?:<paragraph[^>\n]*>\n)?"
-    r"(?P<text>.+?)(?=\n</paragraph>|\n\[[A-Z]{1,2}\d+\]|\n\nQuestion:|\Z)",
+    rf"^\[(?P<key>{KEY_PATTERN})\][^\n]*\n(?:<paragraph[^>\n]*>\n)?"
+    rf"(?P<text>.+?)(?=\n</paragraph>|\n\[{KEY_PATTERN}\]|\n\nQuestion:|\Z)",
     re.MULTILINE | re.DOTALL,
 )
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from langchain_core.messages import BaseMessage
 
-from assistant.answer.context import KEY_PATTERN
 from assistant.index import Index
 from assistant.llm.fake import ScriptedChatModel
+from assistant.types import KEY_PATTERN
 from tests.conftest import CORPUS, make_settings
 
 PLANTED_REF = "12 345 678"
