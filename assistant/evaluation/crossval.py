@@ -56,6 +56,7 @@ GRID: dict[str, tuple[Any, ...]] = {
     "expansion_weight": (0.0, 1.0, 1.5, 2.0, 3.0),
     "section_prior": (0.0, 0.15),
     "boilerplate_weight": (0.35, 1.0),
+    "max_per_decision": (3, 4),
 }
 ABLATION_EXTRA: dict[str, Any] = {
     "split_questions": True,
@@ -82,6 +83,7 @@ COMPONENTS = (
     Component("neighbouring paragraphs share scores", "neighbour_weight", 0.0),
     Component("boilerplate scored down", "boilerplate_weight", 1.0),
     Component("soft per-decision cap (off: strict, filled)", "over_cap_weight", 0.0),
+    Component("per-decision cap of 3 hits (off: 4)", "max_per_decision", 4),
     Component("BM25 weight 1x in the fusion (off: 2x)", "keyword_weight", 2.0),
     Component("questions asking two things searched part by part", "split_questions", False),
 )
