@@ -121,3 +121,24 @@ def test_a_question_about_the_ombudsmans_own_process_is_declined_when_no_decisio
 ) -> None:
     answer = declined_without_the_model(built_index, question)
     assert f"mentions “{topic}”" in answer.text
+
+
+def test_a_childs_condition_is_a_description_not_a_topic() -> None:
+    # The shipped list names services, plans and bodies; a parent describing the child
+    # ("autistic", "ADHD", "disabled son") names none of them.
+    assert topics_named("My disabled son is autistic and has ADHD") == ()
+
+
+def test_a_question_describing_the_child_is_answered_from_a_decision_that_does_not(
+    built_index,
+) -> None:
+    # The Wirral decision says "special educational needs", never "autistic".
+    fake = Assistant(make_settings(built_index.dir), index=built_index, llm="fake")
+    answer = fake.ask(
+        "Our autistic daughter lost her free school bus halfway through the year - "
+        "what did the council agree to pay the families in the Wirral transport case?"
+    )
+    assert answer.answered
+    assert any(
+        c.ref in {"15 018 169", "15 019 136", "15 020 236", "15 020 740"} for c in answer.citations
+    )
