@@ -253,9 +253,7 @@ class Drafter:
         shown: list[RetrievedParagraph] = []
         for issue in issue_texts:
             heading, words = issue.heading, issue.words
-            hits, _ = self.assistant.evidence(
-                words, filters, self.settings.retrieval.k, fault=True
-            )
+            hits, _ = self.assistant.evidence(words, filters, self.settings.retrieval.k, fault=True)
             relevant = [h for h in hits if is_relevant(words, [h], min_overlap)][
                 :PRECEDENTS_PER_ISSUE
             ]

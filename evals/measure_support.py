@@ -53,9 +53,7 @@ def main(argv: list[str]) -> int:
     paths = [a for a in argv if not a.startswith("--")]
     labelled = Path(paths[0]) if paths else ROOT / "evals" / "support.jsonl"
     files = sorted((ROOT / "corpus").rglob("*.txt")) + sorted((ROOT / "corpus").rglob("*.json"))
-    decisions = {
-        d.ref: d for path in files for d in read_path(path) if isinstance(d, Decision)
-    }
+    decisions = {d.ref: d for path in files for d in read_path(path) if isinstance(d, Decision)}
     names = sorted({council_place(d.council) for d in decisions.values() if d.council} - {None})
     totals: Counter[tuple[bool, str]] = Counter()
     errors: Counter[tuple[bool, str]] = Counter()
@@ -88,8 +86,10 @@ def main(argv: list[str]) -> int:
         print(json.dumps(summary))
         return 0
     print(f"{summary['statements']} labelled statements ({labelled})")
-    print(f"false-positive rate (faithful rejected): {rejected}/{faithful} = "
-          f"{summary['false_positive_rate']}")
+    print(
+        f"false-positive rate (faithful rejected): {rejected}/{faithful} = "
+        f"{summary['false_positive_rate']}"
+    )
     print(f"catch rate (unfaithful rejected): {caught}/{unfaithful} = {summary['catch_rate']}")
     for kind, value in summary["errors_by_kind"].items():
         print(f"  errors {kind}: {value}")

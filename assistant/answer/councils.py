@@ -74,9 +74,7 @@ def councils_named(text: str) -> tuple[NamedCouncil, ...]:
     return tuple(found.values())
 
 
-def unmatched_councils(
-    question: str, decision_texts: dict[str, str]
-) -> tuple[NamedCouncil, ...]:
+def unmatched_councils(question: str, decision_texts: dict[str, str]) -> tuple[NamedCouncil, ...]:
     """The councils the question names when no decision found names any of them (empty
     when it names none, or when a decision found is about one of them).
     `decision_texts` maps each decision found to its council and text."""

@@ -210,9 +210,7 @@ def _pipeline_row(
     return row
 
 
-def _failed_row(
-    assistant: Assistant, question: GoldQuestion, k: int, error: str
-) -> dict[str, Any]:
+def _failed_row(assistant: Assistant, question: GoldQuestion, k: int, error: str) -> dict[str, Any]:
     """A question whose model reply failed: its retrieval scored, no answer metric (the
     summary counts it under `failed`, so an answer rate is never raised by leaving it out
     unseen)."""

@@ -48,9 +48,7 @@ def search_in_parts(
     return interleave([whole, *(search(part, filters, k) for part in parts)], k)
 
 
-def interleave(
-    ranked: Sequence[Sequence[RetrievedParagraph]], k: int
-) -> list[RetrievedParagraph]:
+def interleave(ranked: Sequence[Sequence[RetrievedParagraph]], k: int) -> list[RetrievedParagraph]:
     """Rank 1 of each list in turn, then rank 2, … each paragraph once, up to k."""
     chosen: list[RetrievedParagraph] = []
     seen: set[tuple[tuple[str, ...], int]] = set()

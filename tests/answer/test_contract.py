@@ -29,7 +29,6 @@ def model_citations(answer) -> list:
     return [c for c in answer.citations if not c.computed]
 
 
-
 def test_valid_answer_keeps_its_citations(built_index: Index) -> None:
     probe = assistant_with(built_index, "x").ask(QUESTION)
     key = key_of(probe, "24 017 708", 8)

@@ -99,9 +99,7 @@ def test_claims_are_read_from_structured_and_plain_replies() -> None:
 
 
 def test_each_sentence_of_a_statement_is_a_claim_checked_and_cited_on_its_own() -> None:
-    statement = (
-        "The Council must pay £100 for her time and trouble. The weather was poor in Leeds."
-    )
+    statement = "The Council must pay £100 for her time and trouble. The weather was poor in Leeds."
     claims = parse_claims(json.dumps({"claims": [{"key": "P1", "statement": statement}]}))
     assert claims == [
         Claim(("P1",), "The Council must pay £100 for her time and trouble."),
@@ -147,7 +145,7 @@ def test_extractive_answer_quotes_the_sentence_that_answers() -> None:
 
 def test_a_statement_cut_by_the_length_cap_ends_at_a_whole_sentence() -> None:
     cut = "The Council should pay £100. " + "It must also review how it handles complaints " * 6
-    cut = cut[: MAX_STATEMENT_CHARS]
+    cut = cut[:MAX_STATEMENT_CHARS]
     [claim] = parse_claims(json.dumps({"claims": [{"key": "P1", "statement": cut}]}))
     assert claim.statement == "The Council should pay £100."
     unbroken = ("word " * 80)[:MAX_STATEMENT_CHARS]

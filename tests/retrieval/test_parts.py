@@ -13,8 +13,7 @@ def test_a_question_asking_two_things_has_two_standalone_parts() -> None:
     )
     assert parts == [
         "What did the Ombudsman say when a council refused stage two",
-        "what remedy did it ask for (What did the Ombudsman say when a council refused "
-        "stage two)",
+        "what remedy did it ask for (What did the Ombudsman say when a council refused stage two)",
     ]
     assert len(question_parts("Was the council at fault? What did it have to pay?")) == 2
     assert question_parts("Did the Ombudsman look at delays and failures in assessments?") == []
