@@ -23,6 +23,8 @@ from assistant.types import Answer, RetrievedParagraph, Verification
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The Wirral school-transport decision: one text published under four references.
+WIRRAL = ("15 018 169", "15 019 136", "15 020 236", "15 020 740")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 os.environ.pop("LGSCO_CONFIG", None)

@@ -14,7 +14,7 @@ from assistant.answer.topics import (
     topics_named,
     unmentioned_topics,
 )
-from tests.conftest import declined_without_the_model, make_settings, scripted
+from tests.conftest import WIRRAL, declined_without_the_model, make_settings, scripted
 
 TOPICS = """
 [[topic]]
@@ -139,6 +139,4 @@ def test_a_question_describing_the_child_is_answered_from_a_decision_that_does_n
         "what did the council agree to pay the families in the Wirral transport case?"
     )
     assert answer.answered
-    assert any(
-        c.ref in {"15 018 169", "15 019 136", "15 020 236", "15 020 740"} for c in answer.citations
-    )
+    assert any(c.ref in WIRRAL for c in answer.citations)

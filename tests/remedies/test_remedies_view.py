@@ -11,9 +11,8 @@ from assistant.answer import Assistant
 from assistant.parsing import iter_decision_files, read_path
 from assistant.remedies import RemedyView, fault_in, is_remedies_question
 from assistant.types import PaymentPurpose, SearchFilters
-from tests.conftest import CORPUS, make_settings, run_cli
+from tests.conftest import CORPUS, WIRRAL, make_settings, run_cli
 
-WIRRAL = ("15 018 169", "15 019 136", "15 020 236", "15 020 740")
 # (ref, ¶, amount, purposes, payee, per month, stated total, origin): every payment in the
 # sample corpus, read by a person from the decisions.
 PAYMENTS = {
