@@ -50,9 +50,21 @@ class RetrievalSettings(BaseModel):
     k: int = 6
     candidates: int = Field(default=40, description="Candidates taken from each retriever")
     rrf_k: int = 60
+    fusion: Literal["ranks", "scores"] = Field(
+        default="scores",
+        description="How dense and BM25 results are fused: a convex combination of their "
+        "scores, each scaled 0..1 over its candidates (dense_share; chosen by "
+        "cross-validation), or reciprocal ranks (rrf_k and the weights below)",
+    )
+    dense_share: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the dense score in score fusion (equal shares; not tuned)",
+    )
     dense_weight: float = 1.0
     keyword_weight: float = Field(
-        default=1.0, description="RRF weight of BM25 (dense is 1.0); chosen by cross-validation"
+        default=1.0, description="RRF weight of BM25 in rank fusion (dense is 1.0)"
     )
     boilerplate_weight: float = Field(
         default=0.35, description="Score multiplier for paragraphs many decisions share"
@@ -69,7 +81,7 @@ class RetrievalSettings(BaseModel):
         "(0: strict cap while other decisions have candidates; places are always filled)",
     )
     expansion_weight: float = Field(
-        default=2.0,
+        default=3.0,
         ge=0.0,
         description="BM25 weight of the glossary's terms of art added to a question (0: off)",
     )
@@ -79,8 +91,9 @@ class RetrievalSettings(BaseModel):
     sentence_weight: float = Field(
         default=0.0,
         ge=0.0,
-        description="RRF weight of paragraphs ranked by their best sentence's similarity "
-        "(sentence vectors max-pooled per paragraph; 0: off)",
+        description="Paragraphs ranked by their best sentence's similarity (sentence "
+        "vectors max-pooled per paragraph; 0: off): their RRF weight in rank fusion; in "
+        "score fusion, any weight adds them with that similarity as their dense score",
     )
     neighbour_weight: float = Field(
         default=0.0,

@@ -57,6 +57,7 @@ GRID: dict[str, tuple[Any, ...]] = {
     "section_prior": (0.0, 0.15),
     "boilerplate_weight": (0.35, 1.0),
     "max_per_decision": (3, 4),
+    "fusion": ("ranks", "scores"),
 }
 ABLATION_EXTRA: dict[str, Any] = {
     "split_questions": True,
@@ -85,6 +86,7 @@ COMPONENTS = (
     Component("soft per-decision cap (off: strict, filled)", "over_cap_weight", 0.0),
     Component("per-decision cap of 3 hits (off: 4)", "max_per_decision", 4),
     Component("BM25 weight 1x in the fusion (off: 2x)", "keyword_weight", 2.0),
+    Component("score fusion (off: reciprocal ranks)", "fusion", "ranks"),
     Component("questions asking two things searched part by part", "split_questions", False),
 )
 

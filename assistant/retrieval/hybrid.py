@@ -6,14 +6,16 @@ filter's size (`filtered_dense`): up to thousands of paragraphs exactly, over th
 the store keeps beside them; a broad share by over-fetching from Chroma's unfiltered HNSW
 search and dropping hits outside the filter; the rest among their ids (`ids=`). A
 metadata `where` costs 20-30x an unfiltered search. BM25 masks its scores by decision.
-Paragraphs every decision shares ("The Ombudsman's role and powers") are scored down so
-they do not crowd out the paragraphs that answer, and a joint decision yields one hit
-listing all its references. A question's plain-English phrases bring the Ombudsman's terms
-of art into the BM25 query (`glossary.py`); hits are spread across decisions without ever
-leaving a place empty (`diversify`). A question naming a decision by reference searches
-that decision, as a reference filter would. Optional, measured and off by default: section
-priors by question type (`priors.py`), sentence vectors max-pooled per paragraph
-(`sentences.py`), neighbouring paragraphs sharing scores.
+The two sides are fused by their scores, each scaled to 0..1 over its own candidates
+(`fuse_scores`; reciprocal rank fusion is kept as a setting). Paragraphs every decision
+shares ("The Ombudsman's role and powers") are scored down so they do not crowd out the
+paragraphs that answer, and a joint decision yields one hit listing all its references. A
+question's plain-English phrases bring the Ombudsman's terms of art into the BM25 query
+(`glossary.py`); section priors by question type raise the sections a question points at
+(`priors.py`); hits are spread across decisions without ever leaving a place empty
+(`diversify`). A question naming a decision by reference searches that decision, as a
+reference filter would. Measured and off by default: sentence vectors max-pooled per
+paragraph (`sentences.py`), neighbouring paragraphs sharing scores.
 """
 
 from __future__ import annotations
@@ -302,7 +304,8 @@ class KeywordRetriever(ParagraphRetriever):
 
 
 class HybridRetriever(ParagraphRetriever):
-    """Reciprocal rank fusion of dense and keyword ranks (keyword weighted, see settings)."""
+    """Dense and keyword candidates fused by their scaled scores (`fuse_scores`, the
+    default) or by reciprocal ranks (keyword weighted, see settings)."""
 
     def candidates(self, query: str, allowed: Allowed) -> list[Candidate]:
         merged: dict[str, Candidate] = {}
@@ -322,6 +325,9 @@ class HybridRetriever(ParagraphRetriever):
                 candidate.extra["sentence_similarity"] = similarity
                 if candidate.dense_similarity is None:
                     candidate.dense_similarity = similarity
+        if self.settings.fusion == "scores":
+            fuse_scores(list(merged.values()), self.settings.dense_share)
+            return list(merged.values())
         rrf_k = self.settings.rrf_k
         for c in merged.values():
             score = 0.0
@@ -343,6 +349,29 @@ class HybridRetriever(ParagraphRetriever):
         vector = self.index.embedder.encode_query(query)
         ids = set(self.index.store.paragraph_ids(allowed)) if allowed is not None else None
         return SentenceIndex.for_index(self.index).query(vector, self.settings.candidates, ids)
+
+
+def fuse_scores(candidates: Sequence[Candidate], dense_share: float) -> None:
+    """A convex combination of each side's score scaled to 0..1 over its own candidates
+    (min-max): `dense_share` x the cosine similarity plus the rest x the BM25 score. A
+    candidate the other side did not return scores that side's 0.
+
+    Unlike reciprocal ranks, it keeps how far ahead a paragraph is: one that a side finds
+    far closer than anything else is not outscored by paragraphs both sides rank twentieth.
+    """
+    dense = [c.dense_similarity for c in candidates if c.dense_similarity is not None]
+    bm25 = [float(c.extra["bm25"]) for c in candidates if "bm25" in c.extra]
+    for c in candidates:
+        d = _scaled(c.dense_similarity, dense)
+        b = _scaled(float(c.extra["bm25"]) if "bm25" in c.extra else None, bm25)
+        c.score = dense_share * d + (1.0 - dense_share) * b
+
+
+def _scaled(value: float | None, values: Sequence[float]) -> float:
+    if value is None or not values:
+        return 0.0
+    low, high = min(values), max(values)
+    return (value - low) / (high - low) if high > low else 1.0
 
 
 def share_with_neighbours(
