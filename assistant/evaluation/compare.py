@@ -96,6 +96,7 @@ def compare(current: EvalRun, baseline: EvalRun, max_drop: float = 0.02) -> Comp
             "must_include",
             "groundedness",
             "verified_answer",
+            "verified_on_point",
             "wrong_refusal",
         ]
     for qid in shared:

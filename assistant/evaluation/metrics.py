@@ -101,6 +101,12 @@ def answer_metrics(question: GoldQuestion, answer: Answer) -> dict[str, float | 
         must = sum(1 for m in question.answer_must_include if _figure_text(m) in text) / len(
             question.answer_must_include
         )
+    statements = statement_metrics(question, answer)
+    # Verified is not right: a supported sentence from the wrong paragraph passes the
+    # contract. This counts only verified answers citing a paragraph the gold set expects.
+    on_point = None
+    if question.answerable and question.expected:
+        on_point = float(bool(statements["verified_answer"]) and bool(citation_recall))
     return {
         "citation_validity": validity,
         "citation_recall": citation_recall,
@@ -111,7 +117,8 @@ def answer_metrics(question: GoldQuestion, answer: Answer) -> dict[str, float | 
         "abstained": 0.0 if answer.answered else 1.0,
         "groundedness": groundedness(answer),
         "figures_supported": figures_supported(answer),
-        **statement_metrics(question, answer),
+        **statements,
+        "verified_on_point": on_point,
     }
 
 
@@ -227,6 +234,7 @@ def aggregators(k: int, with_answers: bool) -> dict[str, Aggregate]:
                 "groundedness": mean_of("groundedness"),
                 "figures_supported": mean_of("figures_supported"),
                 "answered_verified_rate": mean_of("verified_answer"),
+                "verified_on_point_rate": mean_of("verified_on_point"),
                 "wrong_refusal_rate": mean_of("wrong_refusal"),
                 "unsupported_claim_rate": mean_of("unsupported_claims"),
             }

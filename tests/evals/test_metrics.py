@@ -12,12 +12,13 @@ from assistant.evaluation.compare import bootstrap_interval, compare
 from assistant.evaluation.gold import ExpectedParagraph, GoldQuestion, load_gold, matches
 from assistant.evaluation.metrics import (
     RetrievedItem,
+    answer_metrics,
     mean_of,
     retrieval_metrics,
     statement_metrics,
 )
 from assistant.evaluation.runner import PIPELINE, EvalRun, summarise
-from assistant.types import Answer, Verification
+from assistant.types import Answer, Citation, RetrievedParagraph, Verification
 from tests.conftest import bare_answer
 
 GOLD = Path(__file__).resolve().parents[2] / "evals" / "gold.jsonl"
@@ -142,6 +143,47 @@ def test_statement_metrics_say_what_became_of_the_models_words() -> None:
     assert declined["wrong_refusal"] == 1.0 and declined["unsupported_claims"] is None
     right_refusal = statement_metrics(unanswerable, _answer(answered=False))
     assert right_refusal["wrong_refusal"] is None and right_refusal["verified_answer"] is None
+
+
+def _hit(number: int, text: str) -> RetrievedParagraph:
+    return RetrievedParagraph(
+        ref="20 008 394",
+        refs=("20 008 394",),
+        council="Redbridge",
+        category=None,
+        subcategory=None,
+        outcome=None,
+        date=None,
+        number=number,
+        section="Analysis",
+        subsection=None,
+        text=text,
+        url="https://www.lgo.org.uk/decisions/x",
+        score=1.0,
+    )
+
+
+def test_a_verified_answer_from_the_wrong_paragraph_is_not_on_point() -> None:
+    question = GoldQuestion(
+        id="a",
+        question="Did the council escalate the complaint?",
+        expected=[ExpectedParagraph(ref="20 008 394", quote="failed to escalate")],
+    )
+    answering = _hit(28, "The Council failed to escalate the complaint to stage two.")
+    other = _hit(14, "In January 2020 the Council received safeguarding referrals.")
+    shown = (answering, other)
+
+    def citing(hit: RetrievedParagraph) -> Answer:
+        return bare_answer(Verification(claims=1)).model_copy(
+            update={"hits": shown, "citations": (Citation.of(hit, "A"),)}
+        )
+
+    right = answer_metrics(question, citing(answering))
+    wrong = answer_metrics(question, citing(other))
+    assert right["verified_answer"] == wrong["verified_answer"] == 1.0  # both keep the contract
+    assert right["verified_on_point"] == 1.0 and wrong["verified_on_point"] == 0.0
+    unanswerable = GoldQuestion(id="u", question="q?", answerable=False)
+    assert answer_metrics(unanswerable, citing(other))["verified_on_point"] is None
 
 
 def _run(refusals: int, n: int = 40) -> EvalRun:
