@@ -52,9 +52,9 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = 60
     fusion: Literal["ranks", "scores"] = Field(
         default="scores",
-        description="How dense and BM25 results are fused: a convex combination of their "
-        "scores, each scaled 0..1 over its candidates (dense_share; chosen by "
-        "cross-validation), or reciprocal ranks (rrf_k and the weights below)",
+        description="How dense and BM25 results are fused (chosen by cross-validation): a "
+        "convex combination of their scores, each scaled 0..1 over its candidates "
+        "(dense_share), or reciprocal ranks (rrf_k and the weights below)",
     )
     dense_share: float = Field(
         default=0.5,
