@@ -326,8 +326,9 @@ class HybridRetriever(ParagraphRetriever):
                 if candidate.dense_similarity is None:
                     candidate.dense_similarity = similarity
         if self.settings.fusion == "scores":
-            fuse_scores(list(merged.values()), self.settings.dense_share)
-            return list(merged.values())
+            found = list(merged.values())
+            fuse_scores(found, self.settings.dense_share)
+            return found
         rrf_k = self.settings.rrf_k
         for c in merged.values():
             score = 0.0
@@ -359,19 +360,20 @@ def fuse_scores(candidates: Sequence[Candidate], dense_share: float) -> None:
     Unlike reciprocal ranks, it keeps how far ahead a paragraph is: one that a side finds
     far closer than anything else is not outscored by paragraphs both sides rank twentieth.
     """
-    dense = [c.dense_similarity for c in candidates if c.dense_similarity is not None]
-    bm25 = [float(c.extra["bm25"]) for c in candidates if "bm25" in c.extra]
+    dense = _min_max(
+        {c.id: c.dense_similarity for c in candidates if c.dense_similarity is not None}
+    )
+    bm25 = _min_max({c.id: float(c.extra["bm25"]) for c in candidates if "bm25" in c.extra})
     for c in candidates:
-        d = _scaled(c.dense_similarity, dense)
-        b = _scaled(float(c.extra["bm25"]) if "bm25" in c.extra else None, bm25)
-        c.score = dense_share * d + (1.0 - dense_share) * b
+        c.score = dense_share * dense.get(c.id, 0.0) + (1.0 - dense_share) * bm25.get(c.id, 0.0)
 
 
-def _scaled(value: float | None, values: Sequence[float]) -> float:
-    if value is None or not values:
-        return 0.0
-    low, high = min(values), max(values)
-    return (value - low) / (high - low) if high > low else 1.0
+def _min_max(scores: dict[str, float]) -> dict[str, float]:
+    """Each score scaled to 0..1 between the lowest and the highest (all 1.0 when equal)."""
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    return {key: (v - low) / (high - low) if high > low else 1.0 for key, v in scores.items()}
 
 
 def share_with_neighbours(

@@ -19,7 +19,7 @@ from assistant.evaluation.metrics import (
 )
 from assistant.evaluation.runner import PIPELINE, EvalRun, summarise
 from assistant.types import Answer, Citation, RetrievedParagraph, Verification
-from tests.conftest import bare_answer
+from tests.conftest import bare_answer, retrieved
 
 GOLD = Path(__file__).resolve().parents[2] / "evals" / "gold.jsonl"
 
@@ -146,21 +146,7 @@ def test_statement_metrics_say_what_became_of_the_models_words() -> None:
 
 
 def _hit(number: int, text: str) -> RetrievedParagraph:
-    return RetrievedParagraph(
-        ref="20 008 394",
-        refs=("20 008 394",),
-        council="Redbridge",
-        category=None,
-        subcategory=None,
-        outcome=None,
-        date=None,
-        number=number,
-        section="Analysis",
-        subsection=None,
-        text=text,
-        url="https://www.lgo.org.uk/decisions/x",
-        score=1.0,
-    )
+    return retrieved("20 008 394", number).model_copy(update={"text": text})
 
 
 def test_a_verified_answer_from_the_wrong_paragraph_is_not_on_point() -> None:
