@@ -204,10 +204,15 @@ def _recite(
     names: tuple[str, ...],
     result: ClaimCheck,
 ) -> CheckedSentence | None:
-    """The statement kept under the one other shown paragraph that supports it."""
+    """The statement kept under the one other shown paragraph that supports it, or, when
+    several do, under the one that holds it word for word (the paragraph the model copied
+    it from: the content check alone also passes paragraphs sharing only common words)."""
     others = [
         k for k in shown if k not in cited and check_support(statement, shown[k], names).supported
     ]
+    if len(others) > 1:
+        words = _words(statement)
+        others = [k for k in others if words in _words(shown[k])]
     if len(others) != 1:
         return None
     result.dropped_citations += len(cited)
@@ -230,6 +235,12 @@ def _replace(
             )
             return CheckedSentence(f"“{replacement}”", (key,), quoted=True)
     return None
+
+
+def _words(text: str) -> str:
+    """A text's words in lower case, one space apart, with no final full stop: for finding
+    a statement inside a paragraph whatever its spacing, line breaks or case."""
+    return " ".join(text.casefold().split()).rstrip(".")
 
 
 def _whole(statement: str) -> str:

@@ -158,3 +158,31 @@ def test_a_statement_cut_by_the_length_cap_ends_at_a_whole_sentence() -> None:
     short = "The Council paid £100"
     [claim] = parse_claims(json.dumps({"claims": [{"key": "P1", "statement": short}]}))
     assert claim.statement == short
+
+
+def test_a_sentence_several_paragraphs_pass_is_re_cited_to_the_one_it_was_copied_from() -> None:
+    """The content check passes paragraphs that share only common words ("council",
+    "complaint", "procedure"): of several, the one holding the sentence word for word is
+    where the model copied it from. None holding it leaves the sentence unplaced."""
+    guidance = (
+        "[A11] 20 008 394 ¶11, What I found\nThe Ombudsman would normally expect a council "
+        "and complainant to follow the full complaints procedure. The guidance sets out when."
+    )
+    remedy = (
+        "[B8] 24 017 708 ¶8, My assessment\nThe Council should follow the complaints procedure "
+        "in full and expect to apologise to the complainant."
+    )
+    finding = "[A28] 20 008 394 ¶28, What I found\nThat was fault."
+    shown = {"A11": guidance, "B8": remedy, "A28": finding}
+    copied = (
+        "The Ombudsman would normally expect a council and complainant to follow the full "
+        "complaints procedure."
+    )
+    assert all(check_support(copied, shown[key]).supported for key in ("A11", "B8"))
+    result = check_claims([Claim(("A28",), copied)], shown)
+    assert [(s.text, s.keys) for s in result.sentences] == [(copied, ("A11",))]
+    assert result.dropped_citations == 1 and result.dropped_sentences == 0
+    reworded = "A council and complainant should normally follow the full complaints procedure."
+    assert all(check_support(reworded, shown[key]).supported for key in ("A11", "B8"))
+    unplaced = check_claims([Claim(("A28",), reworded)], shown)
+    assert unplaced.sentences == [] and unplaced.dropped_sentences == 1
