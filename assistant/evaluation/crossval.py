@@ -58,12 +58,12 @@ GRID: dict[str, tuple[Any, ...]] = {
     "boilerplate_weight": (0.35, 1.0),
     "max_per_decision": (3, 4),
     "fusion": ("ranks", "scores"),
+    "over_cap_weight": (0.5, 0.0),
 }
 ABLATION_EXTRA: dict[str, Any] = {
     "split_questions": True,
     "sentence_weight": 1.0,
     "neighbour_weight": 0.3,
-    "over_cap_weight": 0.0,
 }
 GATE_OVERLAP = (0.0, 0.01, 0.1, 0.2, 0.25, 0.3, 0.34, 0.4, 0.5, 0.6)
 GATE_SIMILARITY = (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
