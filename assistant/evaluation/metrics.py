@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from assistant.answer.assistant import QUOTED_LABEL
 from assistant.answer.relevance import content_stems, content_words
@@ -258,3 +259,28 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     position = (len(ordered) - 1) * q
     low, high = math.floor(position), math.ceil(position)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def model_speeds(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    """The model's median speeds over a run's questions, in tokens a second: reading the
+    prompt (prompt tokens over the time from the evidence to the first token) and writing
+    the reply (completion tokens over the time from the first token to the end). Reported
+    beside latency because the same code on a machine decoding at half the speed is slower:
+    two runs' latencies compare only at like speeds. None without token counts (the fake)."""
+    reading: list[float] = []
+    writing: list[float] = []
+    for row in rows:
+        usage, timings = row.get("usage") or {}, row.get("timings") or {}
+        evidence, first, total = (
+            timings.get(s) for s in ("evidence_s", "first_token_s", "total_s")
+        )
+        if evidence is None or first is None or total is None:
+            continue
+        if usage.get("prompt_tokens") and first > evidence:
+            reading.append(usage["prompt_tokens"] / (first - evidence))
+        if usage.get("completion_tokens") and total > first:
+            writing.append(usage["completion_tokens"] / (total - first))
+    return {
+        "prompt_reading_tokens_per_s": percentile(reading, 0.5),
+        "reply_writing_tokens_per_s": percentile(writing, 0.5),
+    }

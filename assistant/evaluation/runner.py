@@ -26,6 +26,7 @@ from assistant.evaluation.metrics import (
     aggregators,
     answer_metrics,
     first_match,
+    model_speeds,
     percentile,
     retrieval_metrics,
 )
@@ -295,6 +296,7 @@ def summarise(run: EvalRun) -> dict[str, Any]:
             summary["prompt_tokens_per_question"] = _round(
                 sum(r.get("usage", {}).get("prompt_tokens", 0) for r in rows) / len(rows)
             )
+            summary.update({name: _round(v) for name, v in model_speeds(rows).items()})
             summary["tokens"] = {
                 "prompt": sum(r.get("usage", {}).get("prompt_tokens", 0) for r in rows),
                 "completion": sum(r.get("usage", {}).get("completion_tokens", 0) for r in rows),

@@ -187,22 +187,29 @@ def _run(refusals: int, n: int = 40) -> EvalRun:
                 "verified_answer": 0.0 if i < refusals else 1.0,
                 "interventions": 1.0,
             },
-            "usage": {"prompt_tokens": 500},
+            "usage": {"prompt_tokens": 500, "completion_tokens": 100},
+            "timings": {"evidence_s": 1.0, "first_token_s": 6.0, "total_s": 16.0},
         }
         for i in range(n)
     ]
+    rows[0]["timings"] = {"evidence_s": 1.0, "first_token_s": 2.0, "total_s": 3.0}  # fast
     run = EvalRun(header={"k": 5, "mode": "answers", "started": "now"}, questions=rows)
     run.summary = summarise(run)
     return run
 
 
 def test_a_rise_in_wrong_refusals_is_a_regression_and_a_fall_is_not() -> None:
+    """A rise in wrong refusals is a regression, a fall is not; and the summary states the
+    model's median speeds beside its latency."""
     few, many = _run(refusals=1), _run(refusals=10)
     summary = many.summary["systems"][PIPELINE]
     assert summary["wrong_refusal_rate"] == 0.25
     assert summary["answered_verified_rate"] == 0.75
     assert summary["interventions_per_answer"] == 1.0
     assert summary["prompt_tokens_per_question"] == 500
+    # every question read its 500 prompt tokens in 5 s and wrote its 100 in 10 s, but one
+    assert summary["prompt_reading_tokens_per_s"] == 100.0
+    assert summary["reply_writing_tokens_per_s"] == 10.0
 
     worse = {m.metric: m for m in compare(many, few).metrics}
     assert worse["wrong_refusal_rate"].regressed
