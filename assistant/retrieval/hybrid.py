@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -325,21 +325,12 @@ class HybridRetriever(ParagraphRetriever):
                 candidate.extra["sentence_similarity"] = similarity
                 if candidate.dense_similarity is None:
                     candidate.dense_similarity = similarity
+        found = list(merged.values())
         if self.settings.fusion == "scores":
-            found = list(merged.values())
             fuse_scores(found, self.settings.dense_share)
-            return found
-        rrf_k = self.settings.rrf_k
-        for c in merged.values():
-            score = 0.0
-            if c.dense_rank is not None:
-                score += self.settings.dense_weight / (rrf_k + c.dense_rank)
-            if c.keyword_rank is not None:
-                score += self.settings.keyword_weight / (rrf_k + c.keyword_rank)
-            if c.id in sentence_ranks:
-                score += self.settings.sentence_weight / (rrf_k + sentence_ranks[c.id])
-            c.score = score
-        return list(merged.values())
+        else:
+            fuse_ranks(found, self.settings, sentence_ranks)
+        return found
 
     def sentence_candidates(self, query: str, allowed: Allowed) -> list[tuple[str, float]]:
         """Paragraphs ranked by their best sentence (max-sim), see `sentences.py`."""
@@ -350,6 +341,25 @@ class HybridRetriever(ParagraphRetriever):
         vector = self.index.embedder.encode_query(query)
         ids = set(self.index.store.paragraph_ids(allowed)) if allowed is not None else None
         return SentenceIndex.for_index(self.index).query(vector, self.settings.candidates, ids)
+
+
+def fuse_ranks(
+    candidates: Sequence[Candidate],
+    settings: RetrievalSettings,
+    sentence_ranks: Mapping[str, int] | None = None,
+) -> None:
+    """Reciprocal rank fusion: each side's weight over `rrf_k` plus the candidate's rank on
+    that side (dense, BM25 and, given `sentence_ranks`, the best sentence's), summed."""
+    rrf_k, sentence_ranks = settings.rrf_k, sentence_ranks or {}
+    for c in candidates:
+        score = 0.0
+        if c.dense_rank is not None:
+            score += settings.dense_weight / (rrf_k + c.dense_rank)
+        if c.keyword_rank is not None:
+            score += settings.keyword_weight / (rrf_k + c.keyword_rank)
+        if c.id in sentence_ranks:
+            score += settings.sentence_weight / (rrf_k + sentence_ranks[c.id])
+        c.score = score
 
 
 def fuse_scores(candidates: Sequence[Candidate], dense_share: float) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.retrieval.hybrid import Candidate, fuse_scores
+from assistant.retrieval.hybrid import Candidate, fuse_ranks, fuse_scores
+from assistant.settings import RetrievalSettings
 
 
 def candidate(
@@ -14,10 +15,6 @@ def candidate(
     if bm25 is not None:
         c.keyword_rank, c.extra["bm25"] = bm25[0], bm25[1]
     return c
-
-
-def reciprocal_ranks(c: Candidate, k: int = 60) -> float:
-    return sum(1.0 / (k + rank) for rank in (c.dense_rank, c.keyword_rank) if rank)
 
 
 def field_of_candidates() -> list[Candidate]:
@@ -34,7 +31,8 @@ def field_of_candidates() -> list[Candidate]:
 
 def test_a_paragraph_far_ahead_on_one_side_is_not_buried_by_middling_ones() -> None:
     candidates = field_of_candidates()
-    by_ranks = sorted(candidates, key=reciprocal_ranks, reverse=True)
+    fuse_ranks(candidates, RetrievalSettings(rrf_k=60, dense_weight=1.0, keyword_weight=1.0))
+    by_ranks = sorted(candidates, key=lambda c: c.score, reverse=True)
     assert [c.id for c in by_ranks].index("answer") > 5  # what rank fusion did
 
     fuse_scores(candidates, dense_share=0.5)
