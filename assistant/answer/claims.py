@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from assistant.answer.context import KeyedText
 from assistant.answer.relevance import content_stems
-from assistant.answer.support import check_support, sentences_of
+from assistant.answer.support import check_support, compact, sentences_of
 from assistant.answer.verify import CITATION, split_sentences
 from assistant.types import KEY_PATTERN, Verification
 
@@ -211,8 +211,8 @@ def _recite(
         k for k in shown if k not in cited and check_support(statement, shown[k], names).supported
     ]
     if len(others) > 1:
-        words = _words(statement)
-        others = [k for k in others if words in _words(shown[k])]
+        words = compact(statement).strip().rstrip(".")  # less any full stop `_sentence` added
+        others = [k for k in others if words in compact(shown[k])]
     if len(others) != 1:
         return None
     result.dropped_citations += len(cited)
@@ -235,12 +235,6 @@ def _replace(
             )
             return CheckedSentence(f"“{replacement}”", (key,), quoted=True)
     return None
-
-
-def _words(text: str) -> str:
-    """A text's words in lower case, one space apart, with no final full stop: for finding
-    a statement inside a paragraph whatever its spacing, line breaks or case."""
-    return " ".join(text.casefold().split()).rstrip(".")
 
 
 def _whole(statement: str) -> str:

@@ -54,7 +54,9 @@ _NEGATION = re.compile(
 )
 
 
-def _compact(text: str) -> str:
+def compact(text: str) -> str:
+    """A text in lower case with each run of white space one space: for finding words inside
+    another text whatever its spacing, line breaks or case."""
     return re.sub(r"\s+", " ", text).lower()
 
 
@@ -75,8 +77,8 @@ def _identifier_in(identifier: str, source: str, source_ids: set[str]) -> bool:
         return True
     kind, _, value = identifier.partition(" ")
     if kind == "name":  # a name may stand inside a longer one or lower-case in the source
-        return value in _compact(source)
-    return identifier in _compact(source)
+        return value in compact(source)
+    return identifier in compact(source)
 
 
 def _negation_scopes(text: str, window: int = 3) -> tuple[set[str], set[str]]:
