@@ -147,6 +147,16 @@ class LLMSettings(BaseModel):
     )
     local_context: int = 4096
     local_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
+    local_prompt_lookup: bool = Field(
+        default=True,
+        description=(
+            "Prompt-lookup decoding on the embedded server: the next tokens are drafted from "
+            "where the reply's last tokens occur earlier in the prompt or reply, and the model "
+            "checks a draft in one batch. The reply is the one greedy decoding writes without "
+            "it; it is written faster when it copies the paragraphs' words "
+            "(benchmarks/prompt_lookup.py)"
+        ),
+    )
     structured_output: bool = Field(
         default=True,
         description=(

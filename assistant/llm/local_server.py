@@ -37,6 +37,7 @@ class LocalServer:
             str(port),
             str(settings.local_context),
             str(settings.local_threads),
+            str(int(settings.local_prompt_lookup)),
         ]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log

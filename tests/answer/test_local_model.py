@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from assistant.answer import Assistant
 from assistant.index import Index
+from assistant.llm.local_server import LocalServer, ensure_local_model
 
 pytestmark = pytest.mark.llm
 
@@ -26,3 +28,35 @@ def test_real_model_answer_is_verified_and_cited(built_index: Index) -> None:
     assert any(c.ref == "24 017 708" for c in answer.citations)
     t = answer.timings
     assert t["evidence_s"] < t["first_token_s"] <= t["total_s"]
+
+
+def test_prompt_lookup_writes_the_reply_the_model_writes_without_it(built_index: Index) -> None:
+    """Prompt-lookup decoding only drafts tokens for the model to check: the greedy reply is
+    the same word for word, and a reply copying the prompt's words takes drafted tokens."""
+    llm = built_index.settings.llm
+    body = {
+        "messages": [
+            {
+                "role": "user",
+                "content": "Repeat this sentence exactly: The Council agreed to pay Ms X £100 "
+                "to reflect the time and trouble in bringing her complaint to the Ombudsman.",
+            }
+        ],
+        "max_tokens": 40,
+        "temperature": 0,
+    }
+    replies = {}
+    for lookup in (False, True):
+        settings = llm.model_copy(update={"local_prompt_lookup": lookup})
+        server = LocalServer(ensure_local_model(settings), settings)
+        try:
+            replies[lookup] = httpx.post(
+                f"{server.url}/v1/chat/completions", json=body, timeout=300
+            ).json()
+        finally:
+            server.stop()
+    text = {lookup: r["choices"][0]["message"]["content"] for lookup, r in replies.items()}
+    assert "£100 to reflect the time and trouble" in text[False]
+    assert text[True] == text[False]
+    assert replies[True]["timings"]["draft_n_accepted"] > 0
+    assert replies[False]["timings"].get("draft_n_accepted", 0) == 0
