@@ -29,6 +29,7 @@ from assistant.answer.claims import claims_schema
 from assistant.answer.context import Context
 from assistant.evaluation.gold import load_gold
 from assistant.injection import neutralise
+from assistant.llm.backend import json_schema_format
 from assistant.llm.local_server import LocalServer, ensure_local_model
 from assistant.settings import Settings
 
@@ -64,10 +65,7 @@ def requests(settings: Settings, count: int) -> list[dict]:
                 ],
                 "temperature": settings.llm.temperature,
                 "max_tokens": settings.llm.max_tokens,
-                "response_format": {
-                    "type": "json_schema",
-                    "json_schema": {"name": "answer", "schema": schema, "strict": True},
-                },
+                "response_format": json_schema_format(schema),
             }
         )
     return bodies

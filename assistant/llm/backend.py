@@ -40,12 +40,7 @@ class ChatBackend:
         `schema` when one is given and this backend offers structured output."""
         model = self.model
         if schema is not None and self.structured:
-            model = model.bind(
-                response_format={
-                    "type": "json_schema",
-                    "json_schema": {"name": "answer", "schema": schema, "strict": True},
-                }
-            )
+            model = model.bind(response_format=json_schema_format(schema))
         try:
             yield from model.stream(list(messages))
         except LLMError:
@@ -59,6 +54,14 @@ class ChatBackend:
 
     def _failed(self, exc: Exception) -> LLMError:
         return LLMError(f"The language model ({self.name}) failed: {exc}")
+
+
+def json_schema_format(schema: dict) -> dict:
+    """The OpenAI-compatible `response_format` that constrains a reply to `schema`."""
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": "answer", "schema": schema, "strict": True},
+    }
 
 
 def make_chat_backend(settings: LLMSettings, backend: LLMBackend | None = None) -> ChatBackend:
