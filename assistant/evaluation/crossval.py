@@ -134,6 +134,18 @@ def grid_configs(grid: dict[str, tuple[Any, ...]] = GRID) -> list[dict[str, Any]
     return [dict(zip(names, values, strict=True)) for values in itertools.product(*grid.values())]
 
 
+# Settings a fusion never reads: BM25's weight is a reciprocal-rank weight, so under score
+# fusion configurations differing only in it rank every question alike.
+_UNREAD_BY_FUSION = {"scores": frozenset({"keyword_weight"})}
+
+
+def effective_config(config: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """The settings of a configuration its retrieval reads: configurations with the same
+    key rank every question alike, so the grid searches once for them."""
+    unread = _UNREAD_BY_FUSION.get(config.get("fusion", ""), frozenset())
+    return tuple(sorted((name, value) for name, value in config.items() if name not in unread))
+
+
 def assign_folds(gold: Sequence[GoldQuestion], folds: int, seed: int) -> dict[str, int]:
     """Stratified: answerable and unanswerable questions are shuffled and dealt separately."""
     rng = random.Random(seed)
@@ -189,12 +201,16 @@ def run_crossval(
     tick = step_counter(len(configs) * len(gold) + len(gold) * 4, progress)
 
     rows: list[dict[str, Row]] = []
+    searched: dict[tuple[tuple[str, Any], ...], dict[str, Row]] = {}
     _CachedHybrid.cache = {}  # one run's candidates; never shared between runs
     with cached_queries(index):
         for number, config in enumerate(configs, start=1):
-            retrieval = settings.retrieval.model_copy(update={**config, "k": k})
-            retriever = _CachedHybrid(index=index, settings=retrieval)
-            rows.append({q.id: _pipeline_row(retriever, q, k) for q in gold})
+            key = effective_config(config)
+            if key not in searched:
+                retrieval = settings.retrieval.model_copy(update={**config, "k": k})
+                retriever = _CachedHybrid(index=index, settings=retrieval)
+                searched[key] = {q.id: _pipeline_row(retriever, q, k) for q in gold}
+            rows.append(searched[key])
             for _ in gold:
                 tick(f"configuration {number}/{len(configs)}")
 
@@ -268,6 +284,7 @@ def run_crossval(
         "folds": folds,
         "seed": seed,
         "grid": {name: list(values) for name, values in grid.items()},
+        "configurations": {"total": len(configs), "searched": len(searched)},
         "ablation_extra": extra,
         "gate_grid": {"overlap": list(GATE_OVERLAP), "similarity": list(GATE_SIMILARITY)},
         "max_refusal": MAX_REFUSAL,
@@ -537,6 +554,14 @@ def render_markdown(cv: CrossValidation) -> str:
         f"{h['gold']['sha256']}), k = {k}, {h['folds']} folds, seed {h['seed']}",
         "- Questions per split: "
         + ", ".join(f"{name} {count}" for name, count in cv.counts.items()),
+        *(
+            [
+                f"- {n['total']} configurations, {n['searched']} searched: the rest differ "
+                "only in a setting their fusion does not read"
+            ]
+            if (n := h.get("configurations"))
+            else []
+        ),
         "- Every pipeline figure is on held-out folds: parameters and the gate's operating "
         "point were chosen on the other folds. The baselines have nothing to tune.",
         "",

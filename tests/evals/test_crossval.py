@@ -8,6 +8,7 @@ from pathlib import Path
 from assistant.evaluation.crossval import (
     abstains,
     assign_folds,
+    effective_config,
     grid_configs,
     render_markdown,
     run_crossval,
@@ -52,9 +53,28 @@ def test_gate_rule_matches_the_recorded_features() -> None:
     assert abstains({**row, "named_decision": True, "other_council": True}, 0.0, 0.0)
 
 
+def test_configurations_differing_only_in_what_their_fusion_ignores_are_one() -> None:
+    scores = {"fusion": "scores", "expansion_weight": 3.0}
+    assert effective_config({**scores, "keyword_weight": 2.0}) == effective_config(
+        {**scores, "keyword_weight": 1.0}
+    )
+    ranks = {"fusion": "ranks", "expansion_weight": 3.0}
+    assert effective_config({**ranks, "keyword_weight": 2.0}) != effective_config(
+        {**ranks, "keyword_weight": 1.0}
+    )
+    assert effective_config({**scores, "keyword_weight": 2.0}) != effective_config(
+        {**scores, "keyword_weight": 2.0, "expansion_weight": 0.0}
+    )
+
+
 def test_crossval_reports_held_out_figures(built_index, tmp_path: Path) -> None:
-    grid = {"expansion_weight": (0.0, 0.3), "over_cap_weight": (0.0, 0.5)}
-    assert len(grid_configs(grid)) == 4
+    grid = {
+        "expansion_weight": (0.0, 0.3),
+        "over_cap_weight": (0.0, 0.5),
+        "keyword_weight": (2.0, 1.0),
+        "fusion": ("scores",),
+    }
+    assert len(grid_configs(grid)) == 8
     cv = run_crossval(
         make_settings(built_index.dir),
         GOLD,
@@ -69,10 +89,14 @@ def test_crossval_reports_held_out_figures(built_index, tmp_path: Path) -> None:
     assert 0.5 <= cv.held_out["all"]["hit@5"] <= 1.0
     assert len(cv.folds) == 3 and sum(f["questions"] for f in cv.folds) == 50
     assert cv.deployed["retrieval"] in grid_configs(grid)
+    # BM25's weight is a rank-fusion weight: under score fusion its two values are one search,
+    # for the grid and for each ablation extra.
+    assert cv.header["configurations"] == {"total": 16, "searched": 8}
     names = [row["name"] for row in cv.ablation]
     assert "glossary expansion (BM25): off" in names and "all components, tuned" in names
     assert cv.latency["pipeline"]["p95"] is not None
     text = render_markdown(cv)
     assert "held out" in text and "| paraphrase" in text
+    assert "16 configurations, 8 searched" in text
     saved = json.loads(cv.write(tmp_path / "cv.json").read_text())
     assert saved["held_out"]["all"]["mrr"] == cv.held_out["all"]["mrr"]
