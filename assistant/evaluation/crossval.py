@@ -139,10 +139,11 @@ def grid_configs(grid: dict[str, tuple[Any, ...]] = GRID) -> list[dict[str, Any]
 _UNREAD_BY_FUSION = {"scores": frozenset({"keyword_weight"})}
 
 
-def effective_config(config: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+def effective_config(config: dict[str, Any], fusion: str = "") -> tuple[tuple[str, Any], ...]:
     """The settings of a configuration its retrieval reads: configurations with the same
-    key rank every question alike, so the grid searches once for them."""
-    unread = _UNREAD_BY_FUSION.get(config.get("fusion", ""), frozenset())
+    key rank every question alike, so the grid searches once for them. `fusion` is the
+    one a configuration that does not name its own runs with."""
+    unread = _UNREAD_BY_FUSION.get(config.get("fusion", fusion), frozenset())
     return tuple(sorted((name, value) for name, value in config.items() if name not in unread))
 
 
@@ -205,7 +206,7 @@ def run_crossval(
     _CachedHybrid.cache = {}  # one run's candidates; never shared between runs
     with cached_queries(index):
         for number, config in enumerate(configs, start=1):
-            key = effective_config(config)
+            key = effective_config(config, settings.retrieval.fusion)
             if key not in searched:
                 retrieval = settings.retrieval.model_copy(update={**config, "k": k})
                 retriever = _CachedHybrid(index=index, settings=retrieval)
@@ -556,7 +557,7 @@ def render_markdown(cv: CrossValidation) -> str:
         + ", ".join(f"{name} {count}" for name, count in cv.counts.items()),
         *(
             [
-                f"- {n['total']} configurations, {n['searched']} searched: the rest differ "
+                f"- {n['total']:,} configurations, {n['searched']:,} searched: the rest differ "
                 "only in a setting their fusion does not read"
             ]
             if (n := h.get("configurations"))
