@@ -44,6 +44,7 @@ from assistant.evaluation.systems import SYSTEMS, as_item, make_systems
 from assistant.index import Index
 from assistant.parsing.common import find_refs
 from assistant.retrieval import HybridRetriever
+from assistant.retrieval.hybrid import READ_ONLY_BY_FUSION
 from assistant.retrieval.parts import search_in_parts
 from assistant.settings import Settings
 
@@ -134,16 +135,17 @@ def grid_configs(grid: dict[str, tuple[Any, ...]] = GRID) -> list[dict[str, Any]
     return [dict(zip(names, values, strict=True)) for values in itertools.product(*grid.values())]
 
 
-# Settings a fusion never reads: BM25's weight is a reciprocal-rank weight, so under score
-# fusion configurations differing only in it rank every question alike.
-_UNREAD_BY_FUSION = {"scores": frozenset({"keyword_weight"})}
-
-
 def effective_config(config: dict[str, Any], fusion: str = "") -> tuple[tuple[str, Any], ...]:
-    """The settings of a configuration its retrieval reads: configurations with the same
-    key rank every question alike, so the grid searches once for them. `fusion` is the
-    one a configuration that does not name its own runs with."""
-    unread = _UNREAD_BY_FUSION.get(config.get("fusion", fusion), frozenset())
+    """The settings of a configuration its retrieval reads (BM25's weight is a rank-fusion
+    weight, unread under score fusion): configurations with the same key rank every
+    question alike, so the grid searches once for them. `fusion` is the one a
+    configuration that does not name its own runs with."""
+    used = config.get("fusion", fusion)
+    unread = (
+        frozenset().union(*(names for name, names in READ_ONLY_BY_FUSION.items() if name != used))
+        if used in READ_ONLY_BY_FUSION
+        else frozenset()  # a fusion not known here: every setting counts
+    )
     return tuple(sorted((name, value) for name, value in config.items() if name not in unread))
 
 

@@ -343,6 +343,14 @@ class HybridRetriever(ParagraphRetriever):
         return SentenceIndex.for_index(self.index).query(vector, self.settings.candidates, ids)
 
 
+# The settings only one fusion reads (`fuse_ranks`, `fuse_scores`): under the other,
+# configurations differing only in them rank every question alike.
+READ_ONLY_BY_FUSION: dict[str, frozenset[str]] = {
+    "ranks": frozenset({"rrf_k", "dense_weight", "keyword_weight"}),
+    "scores": frozenset({"dense_share"}),
+}
+
+
 def fuse_ranks(
     candidates: Sequence[Candidate],
     settings: RetrievalSettings,

@@ -65,6 +65,8 @@ def test_configurations_differing_only_in_what_their_fusion_ignores_are_one() ->
     assert effective_config({**scores, "keyword_weight": 2.0}) != effective_config(
         {**scores, "keyword_weight": 2.0, "expansion_weight": 0.0}
     )
+    # Neither fusion named: nothing is taken as unread.
+    assert effective_config({"keyword_weight": 2.0}) != effective_config({"keyword_weight": 1.0})
     # A grid without fusion runs with the settings' own.
     assert effective_config({"keyword_weight": 2.0}, "scores") == effective_config(
         {"keyword_weight": 1.0}, "scores"
