@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 
 from assistant.answer.context import KeyedText
 from assistant.answer.relevance import content_stems
-from assistant.answer.support import check_support, compact, sentences_of
+from assistant.answer.support import (
+    check_support,
+    compact,
+    list_introduced,
+    paragraph_of,
+    sentences_of,
+)
 from assistant.answer.verify import CITATION, split_sentences
 from assistant.types import KEY_PATTERN, Verification
 
@@ -190,6 +196,9 @@ def check_claims(
             reasons = "; ".join(f"{k}: {c.reason}" for k, c in checks.items())
             result.notes.append(f"removed an unsupported sentence ({reasons}): “{statement}”")
             continue
+        sentence = _with_its_list(sentence, shown, result)
+        if sentence is None:
+            continue
         if sentence.text.casefold() in seen:
             continue
         seen.add(sentence.text.casefold())
@@ -234,6 +243,27 @@ def _replace(
                 f"replaced a sentence ({checks[key].reason}) with the words of {key}"
             )
             return CheckedSentence(f"“{replacement}”", (key,), quoted=True)
+    return None
+
+
+def _with_its_list(
+    sentence: CheckedSentence, shown: Mapping[str, str], result: ClaimCheck
+) -> CheckedSentence | None:
+    """A sentence that only introduces a list ("To recognise Mr B's injustice, the Council
+    offered:") states nothing: it is quoted with the list it introduces in the paragraph it
+    cites, or removed."""
+    text = sentence.text.strip("“”").rstrip(".").rstrip()
+    if not text.endswith(":"):
+        return sentence
+    for key in sentence.keys:
+        listed = list_introduced(text, paragraph_of(shown[key]))
+        if listed:
+            if not sentence.quoted:
+                result.replaced_sentences += 1
+            result.notes.append(f"gave a sentence introducing a list the list, from {key}")
+            return CheckedSentence(f"“{listed}”", (key,), quoted=True)
+    result.dropped_sentences += 1
+    result.notes.append(f"removed a sentence introducing a list it does not give: “{text}”")
     return None
 
 
@@ -282,6 +312,8 @@ def extractive_sentences(
             if best is None or share > best[0]:
                 best = (share, sentence.strip())
         if best and (best[0] > 0 or holding is not None) and best[0] >= min_share:
-            scored.append((-best[0], rank, key, best[1]))
+            # A sentence introducing a list is quoted with its list: alone it states nothing.
+            quoted = list_introduced(best[1], body) if best[1].endswith(":") else None
+            scored.append((-best[0], rank, key, quoted or best[1]))
     scored.sort()
     return [CheckedSentence(f"“{text}”", (key,), quoted=True) for _, _, key, text in scored[:limit]]

@@ -47,6 +47,8 @@ _COMMON_CAPITALS = frozenset(
     September October November December Monday Tuesday Wednesday Thursday Friday Saturday
     Sunday Independent Person Investigating Officer Review Panel Agreed Action""".split()
 )
+# An item that already leads on to the next: punctuated, or ending "and" / "or".
+_LIST_ITEM_END = re.compile(r"(?:[.;,:!?]|\band|\bor)$")
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nor|neither|cannot|without|unable|refus\w*|fail\w*|declin\w*)\b"
     r"|n['’]t\b",
@@ -121,6 +123,37 @@ def sentences_of(paragraph: str) -> list[str]:
     return split_sentences("\n".join(line for line in lines if line))
 
 
+def list_introduced(lead_in: str, paragraph: str) -> str | None:
+    """`lead_in`, a sentence ending in a colon ("the Council offered:"), with the bulleted
+    list it introduces in `paragraph`, in the paragraph's words: "the Council offered: an
+    apology; advice on ...". The list after the line holding `lead_in`, or the paragraph's
+    only list when no line holds it word for word; None when the paragraph gives none."""
+    wanted = compact(lead_in).strip().rstrip(".").rstrip(":").strip()
+    lines = [line.strip() for line in paragraph.splitlines()]
+    lists: list[tuple[str, list[str]]] = []
+    for index, line in enumerate(lines):
+        if not line.endswith(":"):
+            continue
+        items: list[str] = []
+        for following in lines[index + 1 :]:
+            if not following.startswith("•"):
+                break
+            items.append(following.lstrip("•").strip())
+        if items:
+            lists.append((line, items))
+    chosen = [entry for entry in lists if wanted and wanted in compact(entry[0])]
+    if not chosen and len(lists) == 1:
+        chosen = lists
+    if not chosen:
+        return None
+    line, items = chosen[0]
+    # Only the sentence that ends the line introduces the list. Items the paragraph leaves
+    # unpunctuated ("Stage One – Local Resolution") are parted by semicolons.
+    lead = split_sentences(line)[-1]
+    parted = [item if _LIST_ITEM_END.search(item) else item + ";" for item in items[:-1]]
+    return " ".join([lead, *parted, items[-1]])
+
+
 def best_sentence(statement: str, source: str, min_share: float = 0.0) -> str | None:
     """The sentence of `source` that states `statement` best: all of its figures, then the
     most shared content words (at least `min_share` of them). None when no sentence does."""
@@ -157,7 +190,7 @@ def check_support(statement: str, source: str, names: Iterable[str] = ()) -> Sup
     if strange:
         named = ", ".join(i.split(" ", 1)[-1] for i in strange)
         return _unsupported(statement, source, f"{named} not in the paragraph")
-    body = _body(source)
+    body = paragraph_of(source)
     words = content_words(statement)
     if words:
         source_stems = word_stems(body)
@@ -172,10 +205,10 @@ def check_support(statement: str, source: str, names: Iterable[str] = ()) -> Sup
 
 
 def _unsupported(statement: str, source: str, reason: str) -> Support:
-    return Support(False, reason, best_sentence(statement, _body(source), MIN_CONTENT))
+    return Support(False, reason, best_sentence(statement, paragraph_of(source), MIN_CONTENT))
 
 
-def _body(shown: str) -> str:
+def paragraph_of(shown: str) -> str:
     """The paragraph without the header line the prompt puts above it."""
     first, _, rest = shown.partition("\n")
     return rest if first.startswith("[") and rest else shown

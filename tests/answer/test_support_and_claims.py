@@ -12,7 +12,7 @@ from assistant.answer.claims import (
     extractive_sentences,
     parse_claims,
 )
-from assistant.answer.support import check_support
+from assistant.answer.support import check_support, list_introduced
 
 STAGE_TWO = (
     "[P1] 20 008 394 ¶28, What I found (London Borough of Redbridge)\n"
@@ -186,3 +186,80 @@ def test_a_sentence_several_paragraphs_pass_is_re_cited_to_the_one_it_was_copied
     assert all(check_support(reworded, shown[key]).supported for key in ("A11", "B8"))
     unplaced = check_claims([Claim(("A28",), reworded)], shown)
     assert unplaced.sentences == [] and unplaced.dropped_sentences == 1
+
+
+OFFER = (
+    "[A10] 23 016 199 ¶10, What I found (London Borough of Hackney)\n"
+    "To recognise Mr B’s injustice, the Council offered:\n"
+    "• an apology;\n"
+    "• a £650 payment to recognise his distress; and\n"
+    "• a further £100 payment for a two-month delay to its stage 2 investigation."
+)
+
+
+def test_a_sentence_that_only_introduces_a_list_is_quoted_with_its_list() -> None:
+    """ "The Council offered:" states nothing: the user gets the list it introduces, in the
+    paragraph's words and counted as replaced, never "offered:." on its own."""
+    shown = {"A10": OFFER, "P1": STAGE_TWO}
+    claims = parse_claims(
+        json.dumps(
+            {
+                "claims": [
+                    {
+                        "key": "A10",
+                        "statement": "To recognise Mr B’s injustice, the Council offered:",
+                    }
+                ]
+            }
+        )
+    )
+    result = check_claims(claims, shown)
+    [sentence] = result.sentences
+    assert sentence.quoted and sentence.keys == ("A10",)
+    assert sentence.text == (
+        "“To recognise Mr B’s injustice, the Council offered: an apology; a £650 payment to "
+        "recognise his distress; and a further £100 payment for a two-month delay to its "
+        "stage 2 investigation.”"
+    )
+    assert result.replaced_sentences == 1
+    assert ":." not in result.text()
+
+
+def test_a_list_introduction_whose_paragraph_gives_no_list_is_removed() -> None:
+    claims = [
+        Claim(("P1",), "By failing to consider her complaint at stage two, the Council denied:"),
+        Claim(("P1",), "The Council denied Ms X an independent investigation."),
+    ]
+    result = check_claims(claims, SHOWN)
+    assert [s.text for s in result.sentences] == [
+        "The Council denied Ms X an independent investigation."
+    ]
+    assert result.dropped_sentences == 1
+    assert "introducing a list" in result.notes[0]
+
+
+def test_the_extractive_answer_quotes_a_list_with_its_introduction() -> None:
+    [sentence, *_] = extractive_sentences(
+        "What did the Council offer to recognise it?", {"A10": OFFER}
+    )
+    assert sentence.text.startswith("“To recognise Mr B’s injustice, the Council offered: an")
+    assert "£650" in sentence.text and "£100" in sentence.text
+
+
+def test_a_list_is_found_after_the_line_that_introduces_it() -> None:
+    paragraph = (
+        "The law sets out three stages:\n• Stage One – Local Resolution\n"
+        "• Stage Two – Investigation\n• Stage Three – Review Panel.\n"
+        "The Council agreed to:\n• apologise."
+    )
+    assert list_introduced("The law sets out three stages:", paragraph) == (
+        "The law sets out three stages: Stage One – Local Resolution; Stage Two – "
+        "Investigation; Stage Three – Review Panel."
+    )
+    assert list_introduced("the council agreed to:", paragraph) == (
+        "The Council agreed to: apologise."
+    )
+    # in other words than the paragraph's, only a paragraph's one list is taken as meant
+    assert list_introduced("It offered these remedies:", paragraph) is None
+    assert list_introduced("It offered:", OFFER).endswith("stage 2 investigation.")
+    assert list_introduced("It offered:", "No list here.") is None
