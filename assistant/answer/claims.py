@@ -8,8 +8,9 @@ endpoint without it, the same claims are read from plain text with `[P1]` marker
 Every claim then passes `check_claims`: a claim citing nothing is removed; a claim its
 paragraph does not support (`support.check_support`) is re-cited to the one other shown
 paragraph that does support it, or replaced by the sentence of its paragraph that states
-it, or removed. Each step is counted, so no uncited or unsupported sentence reaches a user
-unseen.
+it, or removed; a claim that only introduces a list ("the Council offered:") is quoted with
+the list from its paragraph. Each step is counted, so no uncited or unsupported sentence
+reaches a user unseen.
 """
 
 from __future__ import annotations
@@ -260,7 +261,7 @@ def _with_its_list(
         if listed:
             if not sentence.quoted:
                 result.replaced_sentences += 1
-            result.notes.append(f"gave a sentence introducing a list the list, from {key}")
+            result.notes.append(f"quoted a sentence introducing a list with its list from {key}")
             return CheckedSentence(f"“{listed}”", (key,), quoted=True)
     result.dropped_sentences += 1
     result.notes.append(f"removed a sentence introducing a list it does not give: “{text}”")

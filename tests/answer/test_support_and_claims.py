@@ -201,18 +201,8 @@ def test_a_sentence_that_only_introduces_a_list_is_quoted_with_its_list() -> Non
     """ "The Council offered:" states nothing: the user gets the list it introduces, in the
     paragraph's words and counted as replaced, never "offered:." on its own."""
     shown = {"A10": OFFER, "P1": STAGE_TWO}
-    claims = parse_claims(
-        json.dumps(
-            {
-                "claims": [
-                    {
-                        "key": "A10",
-                        "statement": "To recognise Mr B’s injustice, the Council offered:",
-                    }
-                ]
-            }
-        )
-    )
+    reply = {"claims": [{"key": "A10", "statement": OFFER.splitlines()[1]}]}
+    claims = parse_claims(json.dumps(reply))
     result = check_claims(claims, shown)
     [sentence] = result.sentences
     assert sentence.quoted and sentence.keys == ("A10",)
