@@ -23,6 +23,7 @@ import httpx
 
 import assistant  # noqa: F401 - environment first
 from assistant.llm.local_server import ensure_local_model
+from assistant.llm.server import server_params
 from assistant.settings import Settings
 from assistant.ui.replicas import free_ports
 from benchmarks.prompt_lookup import requests
@@ -39,18 +40,19 @@ SETTINGS: list[tuple[str, dict[str, Any]]] = [
 
 
 def measure(settings: Settings, fields: dict[str, Any], bodies: list[dict]) -> dict[str, float]:
-    """Median prompt-reading and reply-writing speed of a server started with `fields`.
-    The server runs in this process: these settings are not among the child's arguments."""
+    """Median prompt-reading and reply-writing speed of the embedded server's parameters
+    (without prompt lookup) with `fields` set as well. The server runs in this process:
+    these settings are not among the child's arguments."""
     import xllamacpp
 
-    params = xllamacpp.CommonParams()
-    params.model.path = str(ensure_local_model(settings.llm))
-    params.n_ctx = settings.llm.local_context
-    params.n_predict = settings.llm.max_tokens
-    params.cpuparams.n_threads = settings.llm.local_threads
-    params.cpuparams_batch.n_threads = settings.llm.local_threads
-    params.hostnames = ["127.0.0.1"]
-    params.port = free_ports(1)[0]
+    llm = settings.llm
+    params = server_params(
+        str(ensure_local_model(llm)),
+        free_ports(1)[0],
+        llm.local_context,
+        llm.local_threads,
+        lookup=False,  # prompt reading is what is measured; drafting only writes replies
+    )
     params.verbosity = 0
     for name, value in fields.items():
         setattr(params, name, value)

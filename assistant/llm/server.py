@@ -9,6 +9,10 @@ input or it is signalled. LOOKUP 1 (the default) turns on prompt-lookup decoding
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import xllamacpp
 
 # Prompt-lookup decoding (llama.cpp's "ngram-simple" speculation): when the reply's last
 # LOOKUP_MATCH tokens occur earlier in the prompt or reply, the LOOKUP_DRAFT tokens that
@@ -20,11 +24,12 @@ LOOKUP_MATCH = 3
 LOOKUP_DRAFT = 12
 
 
-def main(argv: list[str]) -> int:
+def server_params(
+    model: str, port: int, context: int, threads: int, lookup: bool = True
+) -> xllamacpp.CommonParams:
+    """The `xllamacpp.CommonParams` the embedded server runs with, on 127.0.0.1:`port`."""
     import xllamacpp
 
-    model, port, context, threads = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
-    lookup = len(argv) < 5 or argv[4] == "1"
     params = xllamacpp.CommonParams()
     params.model.path = model
     params.n_ctx = context
@@ -41,6 +46,15 @@ def main(argv: list[str]) -> int:
         ]
         params.speculative.ngram_simple.size_n = LOOKUP_MATCH
         params.speculative.ngram_simple.size_m = LOOKUP_DRAFT
+    return params
+
+
+def main(argv: list[str]) -> int:
+    import xllamacpp
+
+    model, port, context, threads = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
+    lookup = len(argv) < 5 or argv[4] == "1"
+    params = server_params(model, port, context, threads, lookup)
     server = xllamacpp.Server(params)
     print(f"READY {server.listening_address}", flush=True)
     sys.stdin.read()  # returns when the parent exits or closes the pipe
