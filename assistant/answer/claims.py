@@ -303,7 +303,7 @@ def extractive_sentences(
     wanted = content_stems(question)
     scored: list[tuple[float, int, str, str]] = []
     for rank, (key, text) in enumerate(shown.items()):
-        body = text.partition("\n")[2] or text
+        body = paragraph_of(text)
         best: tuple[float, str] | None = None
         for sentence in sentences_of(body):
             if holding is not None and not holding(sentence):
