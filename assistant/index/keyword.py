@@ -1,5 +1,8 @@
 """The keyword (BM25) index beside Chroma: bm25s segments, added to, never rebuilt whole.
 
+Terms are stemmed (Snowball English, PyStemmer) on both sides, so a question's
+"escalation" meets a decision's "escalated"; English stopwords are left out.
+
 Each ingest adds one segment holding the paragraphs of the decisions it committed (the
 store's keyword backlog); a segment later in the list replaces every paragraph an earlier
 one holds for the same decision. Scores stay comparable across segments: a segment's
@@ -18,13 +21,14 @@ the store.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +40,7 @@ from assistant.index.store import Store, StoredParagraph, paragraph_id
 log = logging.getLogger(__name__)
 
 MANIFEST = "segments.json"
-FORMAT = 2
+FORMAT = 3  # 3: stemmed terms. An index of another format is rebuilt by the next ingest.
 SEGMENT_PARAGRAPHS = 200_000  # a full build's segment size: bounds the build's memory
 SMALL_SEGMENT = 50_000  # segments below this are merged once there are MAX_SMALL of them
 MAX_SMALL = 8
@@ -50,13 +54,24 @@ def _bm25s():
     return bm25s
 
 
+@functools.cache
+def _stem_words() -> Callable[[list[str]], list[str]]:
+    """Snowball's English stemmer: "escalated", "escalating" and "escalation" are one term,
+    as "investigate" and "investigation" are, on both sides of the index."""
+    import Stemmer
+
+    return Stemmer.Stemmer("english").stemWords
+
+
 def tokenize(texts: list[str]):
-    return _bm25s().tokenize(texts, stopwords="en", show_progress=False)
+    return _bm25s().tokenize(texts, stopwords="en", stemmer=_stem_words(), show_progress=False)
 
 
 def words(text: str) -> list[str]:
-    """The index's own tokens for `text` (its tokenizer and stopwords)."""
-    return _bm25s().tokenize([text], stopwords="en", return_ids=False, show_progress=False)[0]
+    """The index's own terms for `text` (its tokenizer, stopwords and stemmer)."""
+    return _bm25s().tokenize(
+        [text], stopwords="en", stemmer=_stem_words(), return_ids=False, show_progress=False
+    )[0]
 
 
 @dataclass(frozen=True)
@@ -329,7 +344,9 @@ class KeywordWriter:
         """Index the store's keyword backlog (decisions committed since the last update),
         or everything when `rebuild` or when there is no index yet."""
         manifest = self._manifest()
-        self.next_number = int(manifest.get("next", 1)) if manifest else 1
+        # Past every segment folder there is, listed or not: an index of an older format,
+        # or a crash, leaves folders no manifest of this format counts.
+        self.next_number = max(int(manifest.get("next", 1)) if manifest else 1, self._after_last())
         backlog = self.store.keyword_backlog()
         decisions, _ = self.store.totals()
         # Most of the corpus new (a first build, an interrupted rebuild): start afresh.
@@ -351,6 +368,14 @@ class KeywordWriter:
         self._write_manifest(names)
         self.store.clear_keyword_backlog(backlog)
         self._remove_unlisted(names)
+
+    def _after_last(self) -> int:
+        numbers = [
+            int(path.name.removeprefix("seg-"))
+            for path in self.directory.glob("seg-*")
+            if path.name.removeprefix("seg-").isdigit()
+        ]
+        return max(numbers, default=0) + 1
 
     def _manifest(self) -> dict | None:
         try:

@@ -3,6 +3,7 @@ and never a paragraph the store does not hold as committed."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from pathlib import Path
@@ -188,3 +189,38 @@ def test_shared_texts_are_found_without_counting_the_whole_store(built_index: In
     )
     shared = next(iter(counts))
     assert built_index.shared_texts([shared, some_unique], 3) == {shared}
+
+
+def test_forms_of_one_word_find_each_other(built_index: Index) -> None:
+    """BM25 matches stems: "escalation" and "escalations" stand nowhere in the sample, yet
+    they find the paragraphs that say "escalate", "escalated" and "escalating"."""
+    texts = {p.id: p.text for batch in built_index.store.iter_paragraphs() for p in batch}
+    assert not any("escalation" in text.lower() for text in texts.values())
+    for question in ("escalation", "escalations"):
+        hits = built_index.keyword.query(question, 10)
+        assert len(hits) == 5, question  # the five paragraphs using a form of "escalate"
+        assert all("escalat" in texts[h.id].lower() for h in hits), question
+
+
+def test_an_index_of_an_older_format_is_rebuilt_by_the_next_ingest(tmp_path: Path) -> None:
+    """A keyword index written before stemming (format 2) is not read; the next ingest,
+    with nothing new to embed, writes the current format beside it and removes it."""
+    index = Index(make_settings(tmp_path / "index"), create=True)
+    Ingestor(index).run([CORPUS / "decisions"])
+    manifest_path = index.keyword_dir / keyword_module.MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    old_segments = manifest["segments"]
+    manifest_path.write_text(json.dumps({**manifest, "format": 2}))
+    assert KeywordIndex.load(index.keyword_dir) is None
+
+    summary = Ingestor(index).run([CORPUS / "decisions"])
+
+    assert summary.paragraphs_embedded == 0
+    rebuilt = json.loads(manifest_path.read_text())
+    assert rebuilt["format"] == keyword_module.FORMAT
+    assert not set(rebuilt["segments"]) & set(old_segments)
+    on_disk = sorted(p.name for p in index.keyword_dir.iterdir())
+    assert on_disk == sorted([*rebuilt["segments"], keyword_module.MANIFEST])
+    loaded = KeywordIndex.load(index.keyword_dir)
+    assert loaded is not None and len(loaded) == 84  # the five decisions' paragraphs
+    assert [h.id for h in loaded.query("escalations", 1)] == ["20-008-394:20"]
