@@ -70,7 +70,7 @@ class RetrievalSettings(BaseModel):
         default=0.35, description="Score multiplier for paragraphs many decisions share"
     )
     max_per_decision: int = Field(
-        default=4,
+        default=3,
         description="Hits from one decision (or joint group) beyond this many are discounted",
     )
     over_cap_weight: float = Field(
