@@ -180,16 +180,24 @@ class Assistant:
         fault: bool = False,
     ) -> tuple[list[RetrievedParagraph], list[str]]:
         """The retrieved paragraphs a model may be shown, cited from or quoted, and a note
-        for each one set aside because it holds text addressed to a model (`injection`).
-        With `fault`, `question` describes a fault (see `fault_retriever`)."""
+        for each one set aside because it holds text addressed to a model (`injection`), or
+        because its decision does elsewhere: a real decision never speaks to a model, so
+        nothing of one that does is trusted. With `fault`, `question` describes a fault
+        (see `fault_retriever`)."""
         usable, set_aside = [], []
         found_hits = self._search(question, filters, k or self.settings.retrieval.k, fault=fault)
+        distrusted = self.index.store.flagged_refs(r for hit in found_hits for r in hit.refs)
         for hit in found_hits:
             found = hit_flags(hit)
             if found:
                 set_aside.append(
                     f"{SET_ASIDE} {hit.label}: it holds text addressed to a language model "
                     f"({', '.join(found)}), so it is never shown to the model nor cited"
+                )
+            elif distrusted.intersection(hit.refs):
+                set_aside.append(
+                    f"{SET_ASIDE} {hit.label}: its decision holds text addressed to a language "
+                    "model elsewhere, so none of it is shown to the model nor cited"
                 )
             else:
                 usable.append(hit)

@@ -643,6 +643,17 @@ class Store:
         )
         return [(part, tuple(kinds.split(","))) for part, kinds in rows]
 
+    def flagged_refs(self, refs: Iterable[str]) -> set[str]:
+        """The decisions among `refs` with any part found addressed to a model (as far as
+        the flags stored so far go)."""
+        return {
+            ref
+            for rows in self._in_chunks(
+                "SELECT DISTINCT ref FROM flagged WHERE ref", sorted(set(refs))
+            )
+            for (ref,) in rows
+        }
+
     def flags_current(self) -> bool:
         return self.get_meta("flags_version") == PATTERNS_VERSION
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answer import Assistant
+from assistant.answer.assistant import SET_ASIDE
 from assistant.application import Application
 from assistant.draft import Drafter, DraftRequest, draft_markdown
 from assistant.index import Index
@@ -20,7 +21,7 @@ from assistant.index.ingest import Ingestor
 from assistant.injection import FENCE, INSTRUCTION, MARKER, TEMPLATE, flags, neutralise
 from assistant.llm import ChatBackend
 from assistant.parsing import read_path
-from assistant.types import Decision
+from assistant.types import Decision, SearchFilters
 from assistant.ui.render import verification_notice
 from tests.conftest import CORPUS, run_cli
 from tests.hostile.planted import (
@@ -139,6 +140,29 @@ def test_an_obeying_model_never_sees_cites_or_figures_the_planted_text(planted) 
     assert "99,999" not in figures.summary_text()
     remedies = json.loads(run_cli("remedies", "--index", str(index.dir), "--json").stdout)
     assert max(a for p in remedies["payments"] for a in p["amounts"]) < 1_000
+
+
+def test_nothing_of_a_decision_that_speaks_to_a_model_is_shown(planted) -> None:
+    """The planted decision's complaint paragraph holds nothing addressed to a model, but
+    its decision does: it is set aside too, and the note says why."""
+    index, _ = planted
+    assistant, _ = obeying(index)
+    usable, notes = assistant.evidence(
+        "Mrs Y complains the Council delayed escalating her complaint to stage two",
+        SearchFilters(ref=PLANTED_REF),
+    )
+    assert usable == []
+    assert (
+        f"{SET_ASIDE} {PLANTED_REF} ¶1: its decision holds text addressed to a language "
+        "model elsewhere, so none of it is shown to the model nor cited" in notes
+    )
+    assert any(note.startswith(f"{SET_ASIDE} {PLANTED_REF} ¶2: it holds") for note in notes)
+    # A real decision in the same index is untouched.
+    usable, notes = assistant.evidence(
+        "Ms X asked the Council to escalate her complaint to stage two",
+        SearchFilters(ref="20 008 394"),
+    )
+    assert usable and notes == []
 
 
 def test_a_draft_takes_no_section_citation_or_figure_from_hostile_text(planted) -> None:
