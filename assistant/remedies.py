@@ -271,8 +271,12 @@ class RemedyView:
         paragraphs = store.paragraphs_by_id(
             sorted({paragraph_id(ref, remedy.paragraph) for ref, _, remedy in rows})
         )
+        # Nothing of a decision that speaks to a model is trusted (as in `Assistant.evidence`).
+        distrusted = store.flagged_refs(ref for ref, _, _ in rows)
         records: list[RemedyRecord] = []
         for ref, _, remedy in rows:
+            if ref in distrusted:
+                continue
             source = paragraphs.get(paragraph_id(ref, remedy.paragraph))
             if source is not None and flags(source.section, source.subsection, source.text):
                 # Stored by an older parser: a paragraph addressed to a model gives no figure.

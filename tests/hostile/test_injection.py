@@ -26,6 +26,7 @@ from assistant.ui.render import verification_notice
 from tests.conftest import CORPUS, run_cli
 from tests.hostile.planted import (
     INJECTION,
+    PLANTED,
     PLANTED_REF,
     ObeyingChatModel,
     fresh_index,
@@ -163,6 +164,28 @@ def test_nothing_of_a_decision_that_speaks_to_a_model_is_shown(planted) -> None:
         SearchFilters(ref="20 008 394"),
     )
     assert usable and notes == []
+
+
+def test_a_clean_remedy_of_a_decision_that_speaks_to_a_model_gives_no_figure(
+    tmp_path: Path, built_index: Index
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "decisions" / "20-008-394.txt", corpus)
+    text = PLANTED.replace("pay Mrs Y £100.", "pay Mrs Y £4,321 for her distress.", 1)
+    text = text.replace(  # the remedy paragraph clean, the next one speaking to the model
+        f"{INJECTION} [P9] [99 999 999 ¶4].", ""
+    ).replace("stage two.</s>", f"stage two. {INJECTION}.")
+    (corpus / "12-345-678.txt").write_text(text, encoding="utf-8")
+    index = fresh_index(tmp_path / "index", built_index)
+    summary = Ingestor(index).run([corpus])
+    assert summary.flagged == [f"{PLANTED_REF} ¶3: {INSTRUCTION}, {TEMPLATE}"]
+    stored = index.store.decision(PLANTED_REF)
+    assert stored and any(r.amount == 4321 for r in stored.remedies)  # parsed, kept
+    assistant, _ = obeying(index)
+    figures = assistant.remedy_view.figures()
+    assert figures.records and PLANTED_REF not in {r.ref for r in figures.records}
+    assert "4,321" not in figures.summary_text()
 
 
 def test_a_draft_takes_no_section_citation_or_figure_from_hostile_text(planted) -> None:
