@@ -9,8 +9,9 @@ Every claim then passes `check_claims`: a claim citing nothing is removed; a cla
 paragraph does not support (`support.check_support`) is re-cited to the one other shown
 paragraph that does support it, or replaced by the sentence of its paragraph that states
 it, or removed; a claim that only introduces a list ("the Council offered:") is quoted with
-the list from its paragraph. Each step is counted, so no uncited or unsupported sentence
-reaches a user unseen.
+the list from its paragraph; a copy the length cap cut mid-sentence is finished with the
+rest of its paragraph's sentence. Each step is counted, so no uncited or unsupported
+sentence reaches a user unseen.
 """
 
 from __future__ import annotations
@@ -200,6 +201,7 @@ def check_claims(
         sentence = _with_its_list(sentence, shown, result)
         if sentence is None:
             continue
+        sentence = _completed(sentence, shown, result)
         if sentence.text.casefold() in seen:
             continue
         seen.add(sentence.text.casefold())
@@ -266,6 +268,39 @@ def _with_its_list(
     result.dropped_sentences += 1
     result.notes.append(f"removed a sentence introducing a list it does not give: “{text}”")
     return None
+
+
+_CUT = " …"
+_BULLET_GAP = r"(?:\s|[•▪◦·\-–])+"  # spaces, line breaks and list bullets between words
+_MAX_COMPLETED_CHARS = 600
+
+
+def _completed(
+    sentence: CheckedSentence, shown: Mapping[str, str], result: ClaimCheck
+) -> CheckedSentence:
+    """A statement the length cap cut mid-sentence, word for word from the paragraph it
+    cites, finished with the rest of that paragraph's sentence (or list item), and counted
+    as replaced; left marked as cut when its words are not the paragraph's."""
+    if sentence.quoted or not sentence.text.endswith(_CUT) or len(sentence.keys) != 1:
+        return sentence
+    [key] = sentence.keys
+    words = sentence.text.removesuffix(_CUT).split()
+    if len(words) < 3:
+        return sentence
+    paragraph = paragraph_of(shown[key])
+    copied = re.compile(_BULLET_GAP.join(map(re.escape, words)), re.IGNORECASE)
+    found = copied.search(paragraph)
+    if found is None:
+        return sentence
+    end = re.compile(r"[.!?](?=\s|$)|\n").search(paragraph, found.end())
+    stop = end.end() if end and end.group() != "\n" else (end.start() if end else len(paragraph))
+    whole = re.sub(r"\s*\n\s*[•▪◦·\-–]?\s*", " ", paragraph[found.start() : stop]).strip()
+    whole = re.sub(r"(?:[,;]|\s+(?:and|or))+$", "", whole)  # a list item's joint to the next
+    if len(whole) > _MAX_COMPLETED_CHARS:
+        return sentence
+    result.replaced_sentences += 1
+    result.notes.append(f"completed a sentence the length cap cut, from the words of {key}")
+    return CheckedSentence(_sentence(whole), sentence.keys)
 
 
 def _whole(statement: str) -> str:

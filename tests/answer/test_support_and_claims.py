@@ -12,7 +12,7 @@ from assistant.answer.claims import (
     extractive_sentences,
     parse_claims,
 )
-from assistant.answer.support import check_support, list_introduced
+from assistant.answer.support import check_support, list_introduced, paragraph_of
 
 STAGE_TWO = (
     "[P1] 20 008 394 ¶28, What I found (London Borough of Redbridge)\n"
@@ -253,3 +253,40 @@ def test_a_list_is_found_after_the_line_that_introduces_it() -> None:
     assert list_introduced("It offered these remedies:", paragraph) is None
     assert list_introduced("It offered:", OFFER).endswith("stage 2 investigation.")
     assert list_introduced("It offered:", "No list here.") is None
+
+
+TRAINING = (
+    "[A30] 20 008 394 ¶30, Agreed action\n"
+    "Within two months of the final decision:\n"
+    "• train staff on the process of escalating a complaint through the statutory "
+    "complaints procedure, and the limited circumstances in which the Council is not "
+    "required to investigate a complaint, or can refer a complaint early to the Ombudsman."
+)
+
+
+def test_a_copy_the_length_cap_cut_is_finished_from_its_paragraph() -> None:
+    """The model copied ¶30 across its line break and bullet, as on the demo's question,
+    and the cap cut it mid-word: the user reads the paragraph's whole sentence, counted as
+    replaced, not "... early to the …"."""
+    copied = " ".join(paragraph_of(TRAINING).replace("• ", "").split())
+    reply = {"claims": [{"key": "A30", "statement": copied.removesuffix("udsman.")}]}
+    result = check_claims(parse_claims(json.dumps(reply)), {"A30": TRAINING, **SHOWN})
+    [sentence] = result.sentences
+    assert sentence.keys == ("A30",) and not sentence.quoted
+    assert sentence.text == copied
+    assert result.replaced_sentences == 1
+    assert "completed a sentence the length cap cut" in result.notes[0]
+
+
+def test_a_cut_statement_in_the_models_own_words_stays_marked_as_cut() -> None:
+    own = (
+        "Within two months of the final decision the Council had to train its staff on the "
+        "process of escalating a complaint through the statutory complaints procedure and on "
+        "the limited circumstances in which the Council is not required to investigate a "
+        "complaint at all, as set out in the agreed action for the"
+    )
+    reply = {"claims": [{"key": "A30", "statement": own}]}
+    result = check_claims(parse_claims(json.dumps(reply)), {"A30": TRAINING})
+    [sentence] = result.sentences
+    assert sentence.text == own.rsplit(" ", 1)[0] + " …"  # kept, and marked as cut
+    assert result.replaced_sentences == 0 and result.notes == []
