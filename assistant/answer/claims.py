@@ -270,8 +270,12 @@ def _with_its_list(
     return None
 
 
-_CUT = " …"
-_BULLET_GAP = r"(?:\s|[•▪◦·\-–])+"  # spaces, line breaks and list bullets between words
+_CUT = " …"  # how `_whole` marks a statement the cap cut with no whole sentence in it
+_BULLET = r"[•▪◦·\-–]"
+_BULLET_GAP = rf"(?:\s|{_BULLET})+"  # spaces, line breaks and list bullets between words
+_LINE_BREAK = re.compile(rf"\s*\n\s*{_BULLET}?\s*")
+# Where a sentence or a list item ends: after its full stop, or before its line break.
+_SENTENCE_OR_ITEM_END = re.compile(r"[.!?](?=\s|$)|(?=\n)")
 _MAX_COMPLETED_CHARS = 600
 
 
@@ -292,9 +296,9 @@ def _completed(
     found = copied.search(paragraph)
     if found is None:
         return sentence
-    end = re.compile(r"[.!?](?=\s|$)|\n").search(paragraph, found.end())
-    stop = end.end() if end and end.group() != "\n" else (end.start() if end else len(paragraph))
-    whole = re.sub(r"\s*\n\s*[•▪◦·\-–]?\s*", " ", paragraph[found.start() : stop]).strip()
+    end = _SENTENCE_OR_ITEM_END.search(paragraph, found.end())
+    stop = end.end() if end else len(paragraph)
+    whole = _LINE_BREAK.sub(" ", paragraph[found.start() : stop]).strip()
     whole = re.sub(r"(?:[,;]|\s+(?:and|or))+$", "", whole)  # a list item's joint to the next
     if len(whole) > _MAX_COMPLETED_CHARS:
         return sentence
@@ -313,7 +317,7 @@ def _whole(statement: str) -> str:
     ends = [m.end() for m in re.finditer(r"[.!?][”\"']?(?=\s)", statement)]
     if ends:
         return statement[: ends[-1]]
-    return statement.rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return statement.rsplit(" ", 1)[0].rstrip(",;:") + _CUT
 
 
 def _sentence(statement: str) -> str:
