@@ -63,15 +63,17 @@ def _stem_words() -> Callable[[list[str]], list[str]]:
     return Stemmer.Stemmer("english").stemWords
 
 
-def tokenize(texts: list[str]):
-    return _bm25s().tokenize(texts, stopwords="en", stemmer=_stem_words(), show_progress=False)
+def tokenize(texts: list[str], *, return_ids: bool = True):
+    """The index's terms for `texts` (its tokenizer, stopwords and stemmer): the one place
+    paragraphs and questions are tokenised, so both sides always agree."""
+    return _bm25s().tokenize(
+        texts, stopwords="en", stemmer=_stem_words(), return_ids=return_ids, show_progress=False
+    )
 
 
 def words(text: str) -> list[str]:
-    """The index's own terms for `text` (its tokenizer, stopwords and stemmer)."""
-    return _bm25s().tokenize(
-        [text], stopwords="en", stemmer=_stem_words(), return_ids=False, show_progress=False
-    )[0]
+    """The index's own terms for `text`."""
+    return tokenize([text], return_ids=False)[0]
 
 
 @dataclass(frozen=True)
