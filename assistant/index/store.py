@@ -645,14 +645,10 @@ class Store:
 
     def flagged_refs(self, refs: Iterable[str]) -> set[str]:
         """The decisions among `refs` with any part found addressed to a model (as far as
-        the flags stored so far go)."""
-        return {
-            ref
-            for rows in self._in_chunks(
-                "SELECT DISTINCT ref FROM flagged WHERE ref", sorted(set(refs))
-            )
-            for (ref,) in rows
-        }
+        the flags stored so far go). Read whole: flagged decisions are few, while `refs`
+        may be every decision with a remedy."""
+        flagged = {ref for (ref,) in self.conn.execute("SELECT DISTINCT ref FROM flagged")}
+        return flagged.intersection(refs) if flagged else set()
 
     def flags_current(self) -> bool:
         return self.get_meta("flags_version") == PATTERNS_VERSION
