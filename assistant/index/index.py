@@ -25,6 +25,7 @@ from assistant.errors import (
     VectorsMissingError,
 )
 from assistant.index.embedder import Embedder
+from assistant.index.keyword import FORMAT as KEYWORD_FORMAT
 from assistant.index.keyword import KeywordIndex
 from assistant.index.store import Store
 from assistant.index.vectors import VectorStore, make_client
@@ -124,14 +125,25 @@ class Index:
             if self._keyword is None or stamp != self._keyword_stamp:
                 loaded = KeywordIndex.load(self.keyword_dir)
                 if loaded is None:
-                    log.warning(
-                        "no keyword index saved at %s; building one in memory (run "
-                        "'assistant ingest' to save it)",
-                        self.keyword_dir,
-                    )
+                    log.warning("%s", self._keyword_missing())
                     loaded = KeywordIndex.in_memory(self.store)
                 self._keyword, self._keyword_stamp = loaded, stamp
             return self._keyword
+
+    def _keyword_missing(self) -> str:
+        """Why no saved keyword index is read, and what mends it."""
+        found = KeywordIndex.saved_format(self.keyword_dir)
+        if found is not None and found != KEYWORD_FORMAT:
+            return (
+                f"the keyword index at {self.keyword_dir} is format {found}, written by an "
+                f"earlier version; this one reads format {KEYWORD_FORMAT}. Building one in "
+                "memory: run 'assistant ingest' (of any file) to rewrite it, which embeds "
+                "nothing again"
+            )
+        return (
+            f"no keyword index saved at {self.keyword_dir}; building one in memory (run "
+            "'assistant ingest' to save it)"
+        )
 
     def shared_texts(self, hashes: Iterable[str], min_decisions: int) -> set[str]:
         """Those of `hashes` whose paragraph text is found in several decisions (not counting

@@ -270,6 +270,16 @@ class KeywordIndex:
         return None
 
     @staticmethod
+    def saved_format(directory: Path) -> int | None:
+        """The format of the index saved in `directory` (None: none saved, or unreadable)."""
+        try:
+            manifest = json.loads((directory / MANIFEST).read_text())
+        except (OSError, ValueError):
+            return None
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        return found if isinstance(found, int) else None
+
+    @staticmethod
     def manifest_stamp(directory: Path) -> tuple[int, int] | None:
         """Changes whenever a writer replaces the manifest (cheap: one stat)."""
         try:

@@ -4,6 +4,7 @@ and never a paragraph the store does not hold as committed."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import threading
 from pathlib import Path
@@ -202,9 +203,12 @@ def test_forms_of_one_word_find_each_other(built_index: Index) -> None:
         assert all("escalat" in texts[h.id].lower() for h in hits), question
 
 
-def test_an_index_of_an_older_format_is_rebuilt_by_the_next_ingest(tmp_path: Path) -> None:
-    """A keyword index written before stemming (format 2) is not read; the next ingest,
-    with nothing new to embed, writes the current format beside it and removes it."""
+def test_an_index_of_an_older_format_is_rebuilt_by_the_next_ingest(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A keyword index written before stemming (format 2) is not read: a reader says which
+    format it found and builds one in memory; the next ingest, with nothing new to embed,
+    writes the current format beside it and removes it."""
     index = Index(make_settings(tmp_path / "index"), create=True)
     Ingestor(index).run([CORPUS / "decisions"])
     manifest_path = index.keyword_dir / keyword_module.MANIFEST
@@ -212,6 +216,12 @@ def test_an_index_of_an_older_format_is_rebuilt_by_the_next_ingest(tmp_path: Pat
     old_segments = manifest["segments"]
     manifest_path.write_text(json.dumps({**manifest, "format": 2}))
     assert KeywordIndex.load(index.keyword_dir) is None
+    with caplog.at_level(logging.WARNING, logger="assistant.index.index"):
+        reader = Index(make_settings(tmp_path / "index"))
+        assert [h.id for h in reader.keyword.query("escalations", 1)] == ["20-008-394:20"]
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "is format 2" in warned and f"reads format {keyword_module.FORMAT}" in warned
+    assert "no keyword index saved" not in warned  # one is saved, in an older format
 
     summary = Ingestor(index).run([CORPUS / "decisions"])
 
