@@ -103,6 +103,22 @@ def test_a_topic_the_decisions_found_mention_passes_the_gate(built_index) -> Non
     assert any(c.ref == "15 018 561" for c in answer.citations)
 
 
+def test_a_means_test_question_passes_on_the_decision_about_assessing_finances(
+    built_index,
+) -> None:
+    """15 017 863 never says "financial assessment": it says the council failed "to assess
+    Ms K’s daughter’s finances properly". Its wording is one of the topic's, so the question
+    is answered from it rather than declined for a topic no decision mentions."""
+    fake = Assistant(make_settings(built_index.dir), index=built_index, llm="fake")
+    question = (
+        "Was it fault to count a personal injury payment in the financial assessment for "
+        "care costs?"
+    )
+    answer = fake.ask(question)
+    assert answer.answered, answer.text
+    assert any(c.ref == "15 017 863" for c in answer.citations)
+
+
 @pytest.mark.parametrize(
     ("question", "topic"),
     [
