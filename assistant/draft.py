@@ -25,6 +25,7 @@ from assistant.answer import Assistant, Context
 from assistant.answer.claims import check_claims, parse_claims
 from assistant.answer.context import rank_keys
 from assistant.answer.relevance import content_words, is_relevant
+from assistant.answer.topics import topics_named, unmentioned_topics
 from assistant.answer.verify import split_sentences
 from assistant.errors import InputError
 from assistant.export import ATTRIBUTION, FootnotedDocument
@@ -75,6 +76,8 @@ class DraftIssue(_Value):
     heading: str
     complaint_words: str
     precedents: tuple[Precedent, ...]
+    # Why no precedent is cited, when the issue names a topic no decision found mentions.
+    unmatched: str | None = None
 
 
 class Draft(_Value):
@@ -118,6 +121,7 @@ class Letter:
     context: Context  # the paragraphs the letter cites
 
 
+NO_PRECEDENT = "No decision in the index is close enough to this issue."
 AUDIENCES = {
     "council": "the council replying to the complainant",
     "complainant": "the complainant or advocate writing to the council",
@@ -257,11 +261,15 @@ class Drafter:
             relevant = [h for h in hits if is_relevant(words, [h], min_overlap)][
                 :PRECEDENTS_PER_ISSUE
             ]
+            unmatched = self._unmatched_topics(words, hits)
+            if unmatched:
+                relevant = []  # precedent about something else would mislead the letter
             issues.append(
                 DraftIssue(
                     heading=heading,
                     complaint_words=words,
                     precedents=tuple(self._precedent(h) for h in relevant),
+                    unmatched=unmatched,
                 )
             )
             shown.extend(h for h in relevant if h not in shown)
@@ -302,6 +310,20 @@ class Drafter:
             model=letter.model,
             prompt_version=self.assistant.prompt("draft").version,
         )
+
+    def _unmatched_topics(self, words: str, hits: list[RetrievedParagraph]) -> str | None:
+        """The ask path's topic check, for one issue: the topics of children's services the
+        issue names ("secure accommodation"), when none of the decisions found mentions any
+        of them. A complaint's sentence often names several ("a family and friends foster
+        carer refused a fostering allowance"): a decision about one is still precedent."""
+        if not self.settings.retrieval.topic_check or not hits:
+            return None
+        found = {ref for hit in hits for ref in hit.refs}
+        topics = unmentioned_topics(words, self.assistant.index.store.decision_texts(found))
+        if not topics or len(topics) < len(topics_named(words)):
+            return None
+        names = " or ".join(f"“{t.name}”" for t in topics)
+        return f"No decision found mentions {names}, so no precedent is cited for this issue."
 
     def _precedent(self, hit: RetrievedParagraph) -> Precedent:
         outcome = (hit.outcome or "").lower()
@@ -418,7 +440,7 @@ def draft_markdown(draft: Draft) -> str:
     for n, issue in enumerate(draft.issues, start=1):
         lines += [f"### {n}. {issue.heading}", "", f"> {issue.complaint_words}", ""]
         if not issue.precedents:
-            lines += ["No decision in the index is close enough to this issue.", ""]
+            lines += [issue.unmatched or NO_PRECEDENT, ""]
         for p in issue.precedents:
             quote = " ".join(p.citation.quote.split())
             quote = quote if len(quote) <= 500 else quote[:500] + "…"
@@ -459,7 +481,7 @@ def draft_docx(draft: Draft, path: Path) -> Path:
         doc.heading(f"{n}. {issue.heading}", 2)
         doc.paragraph(f"The complaint: “{issue.complaint_words}”")
         if not issue.precedents:
-            doc.paragraph("No decision in the index is close enough to this issue.")
+            doc.paragraph(issue.unmatched or NO_PRECEDENT)
         for p in issue.precedents:
             doc.paragraph(
                 f"{p.treatment} in decision {p.citation.ref} ({p.outcome or 'outcome not stated'}) "

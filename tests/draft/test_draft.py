@@ -3,6 +3,7 @@ injection text inert, Word export with footnoted citations, clear errors for bad
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -144,3 +145,45 @@ def test_bad_complaint_files_are_clear_errors(tmp_path: Path) -> None:
 def test_an_empty_complaint_is_refused(drafter: Drafter) -> None:
     with pytest.raises(InputError, match="The complaint is empty"):
         drafter.draft(DraftRequest("   "))
+
+
+def test_an_issue_about_a_topic_no_decision_mentions_cites_no_precedent(
+    drafter: Drafter,
+) -> None:
+    """No sample decision mentions secure accommodation: the issues naming it say so and
+    cite nothing (without the check they cited a care leaver's and a foster care decision),
+    while the complaint's issue about an unreturned call keeps its precedent."""
+    complaint = (
+        "My son is 15 and was placed in secure accommodation without anyone telling me first. "
+        "The council failed to hold a review before the secure accommodation order was made. "
+        "The social worker never returned my calls about it."
+    )
+    draft = drafter.draft(DraftRequest(complaint, stage=1))
+
+    secure = [i for i in draft.issues if "secure accommodation" in i.complaint_words]
+    calls = [i for i in draft.issues if "returned my calls" in i.complaint_words]
+    assert len(secure) == 2 and len(calls) == 1
+    for issue in secure:
+        assert issue.precedents == ()
+        assert issue.unmatched is not None and "“secure accommodation”" in issue.unmatched
+    assert calls[0].unmatched is None
+    cited = {(p.citation.ref, p.citation.paragraph) for p in calls[0].precedents}
+    assert ("23 017 039", 7) in cited  # a delay in the social worker's contact
+    text = draft_markdown(draft)
+    assert text.count("No decision found mentions “secure accommodation”") == 2
+    # The letter is written only from the precedent shown for the matched issue.
+    letter_refs = set(re.findall(r"\[(\d\d \d{3} \d{3}) ¶", draft.letter))
+    assert letter_refs and letter_refs <= {p.citation.ref for p in calls[0].precedents}
+
+
+def test_an_issue_naming_a_topic_the_precedent_covers_keeps_it(drafter: Drafter) -> None:
+    """No sample decision says "fostering allowance", but 15 018 561 is about a family and
+    friends foster carer: an issue naming both is still given that precedent."""
+    complaint = (
+        "I look after my granddaughter as a family and friends foster carer and the council "
+        "refused to pay me the fostering allowance."
+    )
+    draft = drafter.draft(DraftRequest(complaint))
+    (issue,) = draft.issues
+    assert issue.unmatched is None
+    assert "15 018 561" in {p.citation.ref for p in issue.precedents}
