@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from assistant.answer.topics import (
     load_topics,
     topics_named,
     unmentioned_topics,
+    words,
 )
 from tests.conftest import WIRRAL, declined_without_the_model, make_settings, scripted
 
@@ -75,6 +77,26 @@ def test_the_shipped_topics_each_have_a_source_and_wordings_of_their_own() -> No
     assert all(t.source and (t.variants or t.abbreviations) for t in shipped)
     wordings = Counter(v for t in shipped for v in t.variants)
     assert [w for w, n in wordings.items() if n > 1] == []
+
+
+def test_a_sample_decision_a_topic_cites_mentions_it(built_index) -> None:
+    """A topic whose source cites a sample decision ("sample 15 017 863") is mentioned in it,
+    in one of its wordings: otherwise a question about that decision is declined for naming
+    a topic no decision found mentions."""
+    store = built_index.store
+    cited = [
+        (topic, ref)
+        for topic in default_topics()
+        for ref in re.findall(r"sample (\d\d \d{3} \d{3})", topic.source)
+    ]
+    assert len(cited) >= 5
+    texts = store.decision_texts({ref for _, ref in cited})
+    unmentioned = [
+        (topic.name, ref)
+        for topic, ref in cited
+        if not topic.mentioned_in(f" {' '.join(words(texts[ref]))} ", texts[ref])
+    ]
+    assert unmentioned == []
 
 
 def test_a_question_naming_a_topic_no_decision_found_mentions_is_declined_without_the_model(
