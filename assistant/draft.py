@@ -76,7 +76,7 @@ class DraftIssue(_Value):
     heading: str
     complaint_words: str
     precedents: tuple[Precedent, ...]
-    # Why no precedent is cited, when the issue names a topic no decision found mentions.
+    # Why no precedent is cited, when the issue names only topics no decision found mentions.
     unmatched: str | None = None
 
 
@@ -312,15 +312,17 @@ class Drafter:
         )
 
     def _unmatched_topics(self, words: str, hits: list[RetrievedParagraph]) -> str | None:
-        """The ask path's topic check, for one issue: the topics of children's services the
-        issue names ("secure accommodation"), when none of the decisions found mentions any
-        of them. A complaint's sentence often names several ("a family and friends foster
-        carer refused a fostering allowance"): a decision about one is still precedent."""
-        if not self.settings.retrieval.topic_check or not hits:
+        """Why an issue gets no precedent: the topics of children's services it names
+        ("secure accommodation"), when none of the decisions found mentions any of them.
+        Laxer than the ask path's gate, which declines when any one goes unmentioned: a
+        complaint's sentence often names several ("a family and friends foster carer
+        refused a fostering allowance"), and a decision about one is still precedent."""
+        named = topics_named(words)
+        if not self.settings.retrieval.topic_check or not hits or not named:
             return None
         found = {ref for hit in hits for ref in hit.refs}
         topics = unmentioned_topics(words, self.assistant.index.store.decision_texts(found))
-        if not topics or len(topics) < len(topics_named(words)):
+        if len(topics) < len(named):
             return None
         names = " or ".join(f"“{t.name}”" for t in topics)
         return f"No decision found mentions {names}, so no precedent is cited for this issue."

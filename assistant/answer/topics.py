@@ -64,6 +64,11 @@ def _normalise(text: str) -> str:
     return f" {' '.join(words(text))} "
 
 
+def mentions(text: str, topic: Topic) -> bool:
+    """Whether `text` mentions `topic` in any of its wordings."""
+    return topic.mentioned_in(_normalise(text), text)
+
+
 @cache
 def default_topics() -> tuple[Topic, ...]:
     return load_topics(TOPICS_FILE)

@@ -151,7 +151,8 @@ def test_an_issue_about_a_topic_no_decision_mentions_cites_no_precedent(
     drafter: Drafter,
 ) -> None:
     """No sample decision mentions secure accommodation: the issues naming it say so and
-    cite nothing (without the check they cited a care leaver's and a foster care decision),
+    cite nothing (without the check they cited a young man's move to adult care and a
+    niece's removal from her relatives),
     while the complaint's issue about an unreturned call keeps its precedent."""
     complaint = (
         "My son is 15 and was placed in secure accommodation without anyone telling me first. "
