@@ -25,6 +25,7 @@ from assistant.answer import Assistant, Context
 from assistant.answer.claims import check_claims, parse_claims
 from assistant.answer.context import rank_keys
 from assistant.answer.relevance import content_words, is_relevant
+from assistant.answer.support import list_introduced
 from assistant.answer.topics import topics_named, unmentioned_topics
 from assistant.answer.verify import split_sentences
 from assistant.errors import InputError
@@ -423,9 +424,12 @@ class Drafter:
 
 
 def _sentence_about(text: str, word: str) -> str:
-    """The paragraph's first sentence mentioning `word`, in its own words."""
+    """The paragraph's first sentence mentioning `word`, in its own words. A sentence that
+    only introduces a list ("… by completing the following:") is quoted with the list."""
     sentences = split_sentences(text.split("\n", 1)[0])
     chosen = next((s for s in sentences if word in s.lower()), sentences[0] if sentences else text)
+    if chosen.rstrip().endswith(":") and (with_list := list_introduced(chosen, text)):
+        return with_list
     return chosen.rstrip(":")
 
 

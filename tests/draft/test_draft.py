@@ -188,3 +188,16 @@ def test_an_issue_naming_a_topic_the_precedent_covers_keeps_it(drafter: Drafter)
     (issue,) = draft.issues
     assert issue.unmatched is None
     assert "15 018 561" in {p.citation.ref for p in issue.precedents}
+
+
+def test_the_procedure_quotes_a_list_with_the_sentence_that_introduces_it(
+    drafter: Drafter,
+) -> None:
+    """24 017 708 ¶8 opens "We therefore asked the Council to remedy this by completing the
+    following:" and lists the steps: the procedure position quotes the steps with it, never
+    the bare opening (it used to end "… completing the following [24 017 708 ¶8]")."""
+    draft = drafter.draft(DraftRequest(COMPLAINT.read_text(), stage=2))
+    assert ("24 017 708", 8) in {(c.ref, c.paragraph) for c in draft.procedure_citations}
+    assert "completing the following: Apologise to Ms X" in draft.procedure
+    assert "Progress the complaint to stage two" in draft.procedure
+    assert not re.search(r"the following\s*\[", draft.procedure)
