@@ -1,7 +1,7 @@
 """Is a statement supported by the paragraph it cites? The check every answer sentence passes.
 
 A statement is *supported* by the text shown for a key (the paragraph with its header line:
-reference, paragraph number, section, council) when all four hold:
+reference, paragraph number, section, council) when all five hold:
 
 1. **figures**: every figure it states (amounts with their rate, periods, dates, percentages,
    numbers) stands in that text (`verify.figures`);
@@ -13,7 +13,10 @@ reference, paragraph number, section, council) when all four hold:
 4. **polarity**: no content word is negated in the statement (the first one after "not",
    "never", "refused", "failed", ...) that the paragraph only ever states plainly, or the
    other way round: "the Council considered her complaint" is not supported by "by failing
-   to consider her complaint", while "the Council denied an investigation" is.
+   to consider her complaint", while "the Council denied an investigation" is;
+5. **attribution**: an amount it states is not one the paragraph gives to someone else:
+   "pay the aunt and uncle £550" is not supported by a list paying "the teenager £550" and
+   "the aunt and uncle £850" (`misattributed_amounts`).
 
 Names are found by their capital letter inside a sentence; a caller that knows the names a
 statement may wrongly bring in (the councils in the index) passes them as `names`, found
@@ -201,7 +204,35 @@ def check_support(statement: str, source: str, names: Iterable[str] = ()) -> Sup
             )
     if contradicts(statement, body):
         return _unsupported(statement, source, "it says the opposite of the paragraph")
+    if wrong := misattributed_amounts(statement, body):
+        return _unsupported(
+            statement, source, f"the paragraph gives {', '.join(wrong)} to something else"
+        )
     return Support(True)
+
+
+def misattributed_amounts(statement: str, paragraph: str) -> list[str]:
+    """Amounts the statement gives that the paragraph states, but in a sentence further from
+    the statement than one stating another amount: "pay the aunt and uncle £550" against
+    "pay the teenager £550 …" and "pay the aunt and uncle £850 …". Closeness is the
+    statement's content words a sentence shares; a sentence stating one of the statement's
+    own amounts is no rival ("£550 to the teenager and £850 to the aunt and uncle")."""
+    amounts = sorted(f for f in figures(statement) if f.startswith("£"))
+    if not amounts:
+        return []
+    wanted = content_stems(statement)
+    stating = [
+        (len(wanted & word_stems(sentence)), held)
+        for sentence in sentences_of(paragraph)
+        if (held := {f for f in figures(sentence) if f.startswith("£")})
+    ]
+    wrong = []
+    for amount in amounts:
+        closest = max((n for n, held in stating if amount in held), default=None)
+        rival = max((n for n, held in stating if not held & set(amounts)), default=0)
+        if closest is not None and rival > closest:
+            wrong.append(amount)
+    return wrong
 
 
 def _unsupported(statement: str, source: str, reason: str) -> Support:

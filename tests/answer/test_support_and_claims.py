@@ -30,6 +30,21 @@ MONTHLY = (
     "Make a payment of £50 for each month of delay from March 2024, a total of £300."
 )
 SHOWN = {"P1": STAGE_TWO, "P2": MEETING, "P3": MONTHLY}
+# 15 016 298 ¶3 as the prompt shows it (the first of its five items left out).
+NIECE = (
+    "[A3] 15 016 298 ¶3, Recommendations (Upheld)\n"
+    "To remedy the injustice the council has agreed to:\n"
+    "• write to the aunt and uncle and the grandparents separately to apologise for removing "
+    "the girl from their care without carrying out a review;\n"
+    "• pay the teenager £550 for the distress caused to her as a result of being removed from "
+    "her family’s care and the unnecessary time and trouble pursuing her complaint;\n"
+    "• pay the aunt and uncle £850 for the distress caused to them as a result of their niece "
+    "being removed from their care and the unnecessary time and trouble of pursuing their "
+    "complaint;\n"
+    "• pay the grandparents £400 for the distress caused to them as a result of not being "
+    "informed of the decision to remove the teenager from the family’s care and the "
+    "unnecessary time and trouble of pursuing their complaint."
+)
 
 
 def test_a_plain_english_restatement_is_supported() -> None:
@@ -40,6 +55,29 @@ def test_a_plain_english_restatement_is_supported() -> None:
     ).supported
     assert check_support("The council must pay £100 for her time and trouble.", STAGE_TWO).supported
     assert check_support("The Council offered a meeting with the Director.", MEETING).supported
+
+
+def test_an_amount_the_paragraph_gives_to_someone_else_is_not_supported() -> None:
+    """The embedded model's own sentence on a gold-unseen question: £550 stands in the
+    paragraph, but as the teenager's; the aunt and uncle were to get £850. It is replaced by
+    the teenager's item, in the paragraph's words."""
+    wrong = (
+        "The Ombudsman got the council to pay us, the aunt and uncle £550 for the distress "
+        "caused to her as a result of being removed from her family’s care and the "
+        "unnecessary time and trouble pursuing her complaint."
+    )
+    result = check_support(wrong, NIECE)
+    assert not result.supported and "£550" in result.reason
+    assert result.replacement is not None and result.replacement.startswith("pay the teenager £550")
+    right = (  # the same reply's next sentence
+        "The Ombudsman got the council to pay us, the aunt and uncle £850 for the distress "
+        "caused to them as a result of their niece being removed from their care and the "
+        "unnecessary time and trouble of pursuing their complaint."
+    )
+    assert check_support(right, NIECE).supported
+    both = "The council agreed to pay the teenager £550 and the aunt and uncle £850."
+    assert check_support(both, NIECE).supported
+    assert check_support("The girl was paid £550 for her distress.", NIECE).supported
 
 
 def test_a_statement_saying_the_opposite_is_not() -> None:
