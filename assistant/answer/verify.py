@@ -50,6 +50,11 @@ _DATE = re.compile(
 )
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?%")
+# A count in words: "nine appeals", "three-stage" ("one" is left out: "one of the", "no one").
+_COUNT_WORD = re.compile(
+    r"\b(" + "|".join(w for w in _NUMBER_WORDS if w != "one") + r")\b(?=[\s-]+[a-z])",
+    re.IGNORECASE,
+)
 _BARE_NUMBER = re.compile(r"(?<![\w£.,/])\d+(?:,\d{3})*(?:\.\d+)?(?![\w%/])")
 REFERENCE = re.compile(r"\b\d{2}\s?\d{3}\s?\d{3}\b")
 _PARAGRAPH_MARK = re.compile(r"(?:¶|paragraphs?|para\.?)\s*\d+", re.IGNORECASE)
@@ -89,6 +94,7 @@ def figures(text: str) -> set[str]:
     for token in _BARE_NUMBER.findall(without_periods):
         if not _YEAR.fullmatch(token):
             found.add(_number(token))
+    found.update(_number(w) for w in _COUNT_WORD.findall(without_periods))
     return found
 
 

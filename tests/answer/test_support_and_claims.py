@@ -13,6 +13,7 @@ from assistant.answer.claims import (
     parse_claims,
 )
 from assistant.answer.support import check_support, list_introduced, paragraph_of
+from assistant.answer.verify import figures
 
 STAGE_TWO = (
     "[P1] 20 008 394 ¶28, What I found (London Borough of Redbridge)\n"
@@ -78,6 +79,23 @@ def test_an_amount_the_paragraph_gives_to_someone_else_is_not_supported() -> Non
     both = "The council agreed to pay the teenager £550 and the aunt and uncle £850."
     assert check_support(both, NIECE).supported
     assert check_support("The girl was paid £550 for her distress.", NIECE).supported
+
+
+def test_a_count_in_words_must_be_the_paragraphs() -> None:
+    appeals = (
+        "[A3] 15 020 236 ¶3, Recommendations (Upheld)\n"
+        "• review the decisions it made on the additional nine appeals it identified during "
+        "the investigation, which it refused."
+    )
+    result = check_support(
+        "The council agreed to look again at seven more refused appeals.", appeals
+    )
+    assert not result.supported and "7" in result.reason
+    assert check_support("The council will review nine more appeals it refused.", appeals).supported
+    stages = "[B8] 20 008 394 ¶8, What I found\nThe law sets out a three-stage procedure."
+    assert check_support("The law sets out a procedure of three stages.", stages).supported
+    # "one" is not read as a count: "one of the" and "no one" say nothing of a number.
+    assert figures("No one said which one of the nine appeals came first.") == {"9"}
 
 
 def test_a_statement_saying_the_opposite_is_not() -> None:
