@@ -50,8 +50,10 @@ _DATE = re.compile(
 )
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?%")
-# A count in words: "nine appeals", "three-stage" ("one" is left out: "one of the", "no one").
+# A count in words: "nine appeals", "three-stage" ("one" is left out: "one of the", "no one";
+# so is a number naming a stage or part, "stage two of the procedure", which counts nothing).
 _COUNT_WORD = re.compile(
+    r"(?<!stage\s)(?<!part\s)(?<!step\s)(?<!level\s)(?<!phase\s)(?<!section\s)"
     r"\b(" + "|".join(w for w in _NUMBER_WORDS if w != "one") + r")\b(?=[\s-]+[a-z])",
     re.IGNORECASE,
 )

@@ -96,6 +96,8 @@ def test_a_count_in_words_must_be_the_paragraphs() -> None:
     assert check_support("The law sets out a procedure of three stages.", stages).supported
     # "one" is not read as a count: "one of the" and "no one" say nothing of a number.
     assert figures("No one said which one of the nine appeals came first.") == {"9"}
+    # Nor is a number naming a stage: the paragraph may say "stage two." and nothing after.
+    assert figures("She asked to go to stage two of the procedure.") == set()
 
 
 def test_a_statement_saying_the_opposite_is_not() -> None:
