@@ -76,6 +76,15 @@ def words(text: str) -> list[str]:
     return tokenize([text], return_ids=False)[0]
 
 
+def _saved_manifest(directory: Path) -> dict | None:
+    """The manifest saved in `directory`, of any format; None when absent or unreadable."""
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
 @dataclass(frozen=True)
 class KeywordHit:
     id: str
@@ -272,11 +281,7 @@ class KeywordIndex:
     @staticmethod
     def saved_format(directory: Path) -> int | None:
         """The format of the index saved in `directory` (None: none saved, or unreadable)."""
-        try:
-            manifest = json.loads((directory / MANIFEST).read_text())
-        except (OSError, ValueError):
-            return None
-        found = manifest.get("format") if isinstance(manifest, dict) else None
+        found = (_saved_manifest(directory) or {}).get("format")
         return found if isinstance(found, int) else None
 
     @staticmethod
@@ -390,11 +395,8 @@ class KeywordWriter:
         return max(numbers, default=0) + 1
 
     def _manifest(self) -> dict | None:
-        try:
-            manifest = json.loads((self.directory / MANIFEST).read_text())
-        except (OSError, ValueError):
-            return None
-        return manifest if manifest.get("format") == FORMAT else None
+        manifest = _saved_manifest(self.directory)
+        return manifest if manifest and manifest.get("format") == FORMAT else None
 
     def _build_segments(
         self, batches: Iterable[list[StoredParagraph]], contexts: dict[str, str]
