@@ -318,11 +318,14 @@ class Drafter:
         Laxer than the ask path's gate, which declines when any one goes unmentioned: a
         complaint's sentence often names several ("a family and friends foster carer
         refused a fostering allowance"), and a decision about one is still precedent."""
+        if not self.settings.retrieval.topic_check or not hits:
+            return None
         named = topics_named(words)
-        if not self.settings.retrieval.topic_check or not hits or not named:
+        if not named:
             return None
         found = {ref for hit in hits for ref in hit.refs}
-        topics = unmentioned_topics(words, self.assistant.index.store.decision_texts(found))
+        texts = self.assistant.index.store.decision_texts(found)
+        topics = unmentioned_topics(words, texts, named)  # among those named, not all again
         if len(topics) < len(named):
             return None
         names = " or ".join(f"“{t.name}”" for t in topics)
