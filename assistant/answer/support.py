@@ -217,7 +217,7 @@ def misattributed_amounts(statement: str, paragraph: str) -> list[str]:
     "pay the teenager £550 …" and "pay the aunt and uncle £850 …". Closeness is the
     statement's content words a sentence shares; a sentence stating one of the statement's
     own amounts is no rival ("£550 to the teenager and £850 to the aunt and uncle")."""
-    amounts = sorted(f for f in figures(statement) if f.startswith("£"))
+    amounts = {f for f in figures(statement) if f.startswith("£")}
     if not amounts:
         return []
     wanted = content_stems(statement)
@@ -227,9 +227,9 @@ def misattributed_amounts(statement: str, paragraph: str) -> list[str]:
         if (held := {f for f in figures(sentence) if f.startswith("£")})
     ]
     wrong = []
-    for amount in amounts:
+    rival = max((n for n, held in stating if not held & amounts), default=0)
+    for amount in sorted(amounts):
         closest = max((n for n, held in stating if amount in held), default=None)
-        rival = max((n for n, held in stating if not held & set(amounts)), default=0)
         if closest is not None and rival > closest:
             wrong.append(amount)
     return wrong
