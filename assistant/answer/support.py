@@ -16,7 +16,10 @@ reference, paragraph number, section, council) when all five hold:
    to consider her complaint", while "the Council denied an investigation" is;
 5. **attribution**: an amount it states is not one the paragraph gives to someone else:
    "pay the aunt and uncle £550" is not supported by a list paying "the teenager £550" and
-   "the aunt and uncle £850" (`misattributed_amounts`).
+   "the aunt and uncle £850" (`misattributed_amounts`); and the kind of council it names is
+   not one the paragraph leaves out while naming another: "the borough council agreed to
+   pay £2,000" is not supported by "the County Council has agreed to: … pay him £2,000"
+   (`other_council`), which matters where two tiers of council answer one complaint.
 
 Names are found by their capital letter inside a sentence; a caller that knows the names a
 statement may wrongly bring in (the councils in the index) passes them as `names`, found
@@ -52,6 +55,8 @@ _COMMON_CAPITALS = frozenset(
 )
 # An item that already leads on to the next: punctuated, or ending "and" / "or".
 _LIST_ITEM_END = re.compile(r"(?:[.;,:!?]|\band|\bor)$")
+# The kinds of council a two-tier area has, as a statement or paragraph names them.
+_COUNCIL_KIND = re.compile(r"\b(county|borough|district|city|parish|town)\s+councils?\b", re.I)
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nor|neither|cannot|without|unable|refus\w*|fail\w*|declin\w*)\b"
     r"|n['’]t\b",
@@ -208,7 +213,23 @@ def check_support(statement: str, source: str, names: Iterable[str] = ()) -> Sup
         return _unsupported(
             statement, source, f"the paragraph gives {', '.join(wrong)} to something else"
         )
+    if other := other_council(statement, body):
+        return _unsupported(statement, source, other)
     return Support(True)
+
+
+def other_council(statement: str, paragraph: str) -> str | None:
+    """Why the statement names the wrong council, when the kinds of council it names
+    ("the borough council") are all ones the paragraph leaves out while it names another
+    ("the County Council has agreed to"); None otherwise, and when either names no kind."""
+    said = {kind.lower() for kind in _COUNCIL_KIND.findall(statement)}
+    named = {kind.lower() for kind in _COUNCIL_KIND.findall(paragraph)}
+    if not said or not named or said & named:
+        return None
+    return (
+        f"the paragraph names the {' and '.join(sorted(named))} council, "
+        f"not the {' or '.join(sorted(said))} council"
+    )
 
 
 def misattributed_amounts(statement: str, paragraph: str) -> list[str]:

@@ -81,6 +81,39 @@ def test_an_amount_the_paragraph_gives_to_someone_else_is_not_supported() -> Non
     assert check_support("The girl was paid £550 for her distress.", NIECE).supported
 
 
+def test_a_payment_given_to_the_other_tier_of_council_is_not_supported() -> None:
+    """15 020 256: the County Council paid £2,000 (¶3), the Borough Council £300 (¶4). A
+    sentence giving the county's payment to the borough council names a council ¶3 leaves
+    out while naming the other, and is replaced by ¶3's own item."""
+    county = (
+        "[A3] 15 020 256 ¶3, Recommendations (Upheld)\n"
+        "To remedy the injustice caused the County Council has agreed to:\n"
+        "• apologise to the man\n"
+        "• pay him £2,000 to recognise the frustration and distress caused by the delays in "
+        "carrying out mental capacity assessments and not fully considering all the options "
+        "available to him."
+    )
+    wrong = (
+        "The borough council agreed to pay the man £2,000 for delays in mental capacity "
+        "assessments."
+    )
+    result = check_support(wrong, county)
+    assert not result.supported and "not the borough council" in result.reason
+    assert result.replacement is not None and result.replacement.startswith("pay him £2,000")
+    assert check_support(wrong.replace("borough", "county"), county).supported
+    # Naming no kind of council, or a paragraph naming none, is no contradiction.
+    assert check_support(wrong.replace("borough council", "council"), county).supported
+    both = (
+        "[A5] 15 020 256 ¶5, Recommendations (Upheld)\n"
+        "The two councils have also agreed to review how they work together on the issues "
+        "raised by this complaint."
+    )
+    assert check_support(
+        "The borough council agreed to review how it works with the other council on these issues.",
+        both,
+    ).supported
+
+
 def test_a_count_in_words_must_be_the_paragraphs() -> None:
     appeals = (
         "[A3] 15 020 236 ¶3, Recommendations (Upheld)\n"
