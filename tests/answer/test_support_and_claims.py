@@ -114,6 +114,27 @@ def test_a_payment_given_to_the_other_tier_of_council_is_not_supported() -> None
     ).supported
 
 
+def test_a_statement_needs_more_than_half_its_content_words_in_the_paragraph() -> None:
+    """The embedded model's answer to a gold-unseen question the decisions do not answer
+    ("who chaired Hackney's stage 3 panel?"): of "stage", "review", "panel" and "chaired",
+    only two stand in 23 016 199 ¶13, and Mr B is the complainant. Half is not enough; the
+    paragraph's own sentence about the panel replaces it."""
+    panel = (
+        "[A13] 23 016 199 ¶13, What I found\n"
+        "I have considered the documents from Mr B’s complaint, and I note that:\n"
+        "• the panel report reinforces that the quality of the stage 2 report was "
+        "satisfactory; and\n"
+        "• Mr B is not dissatisfied with the quality of the stage 2 investigation. He had the "
+        "opportunity to explain his unhappiness to the stage 3 panel but none of the stage 2 "
+        "findings were overturned."
+    )
+    result = check_support("The stage 3 review panel was chaired by Mr B.", panel)
+    assert not result.supported and "50%" in result.reason
+    assert result.replacement is not None and "stage 3 panel" in result.replacement
+    # Three of four is more than half.
+    assert check_support("Mr B explained his unhappiness to the stage 3 panel.", panel).supported
+
+
 def test_a_count_in_words_must_be_the_paragraphs() -> None:
     appeals = (
         "[A3] 15 020 236 ¶3, Recommendations (Upheld)\n"
