@@ -65,6 +65,19 @@ _NEGATION = re.compile(
 )
 
 
+# Cues that open a negated subject, the verbs that end it, and how far it may run ("none
+# of the stage 2 findings were"). Not "no": "no worthwhile outcome was achievable" and "no
+# worthwhile outcomes achievable" say the same, and only the first has a "was".
+_SUBJECT_CUES = frozenset({"none", "neither"})
+_BE = frozenset({"was", "were", "is", "are", "been"})
+_SUBJECT_REACH = 8
+# What ends the negated subject before any verb: "no fault, and the complaint was closed"
+# does not negate "closed", nor "no finding. One complaint was partially upheld" "upheld".
+_CLAUSE_BREAKS = frozenset(
+    {".", ";", ":", "!", "?", "and", "but", "or", "because", "so", "which", "who", "while"}
+)
+
+
 def compact(text: str) -> str:
     """A text in lower case with each run of white space one space: for finding words inside
     another text whatever its spacing, line breaks or case."""
@@ -94,18 +107,30 @@ def _identifier_in(identifier: str, source: str, source_ids: set[str]) -> bool:
 
 def _negation_scopes(text: str, window: int = 3) -> tuple[set[str], set[str]]:
     """(stems negated, stems plain) of a text's content words: a negation cue negates the
-    first content word within `window` words after it ("did not *attend*")."""
+    first content word within `window` words after it ("did not *attend*"). "None" and
+    "neither" open a subject ("none of the findings were *overturned*") and negate the
+    verb after its "was" or "were" too, within `_SUBJECT_REACH` words."""
     negated: set[str] = set()
     plain: set[str] = set()
     countdown = 0
-    for word in re.findall(r"[a-z][a-z'’]*", text.lower()):
+    subject = 0  # words left in which a "was"/"were" hands the negation to its verb
+    for word in re.findall(r"[a-z][a-z'’]*|[.;:!?]", text.lower()):
+        if word in _CLAUSE_BREAKS:
+            subject = 0
+            if not word.isalpha():
+                continue
         if _NEGATION.fullmatch(word) or word.endswith(("n't", "n’t")):
             countdown = window
+            subject = _SUBJECT_REACH if word in _SUBJECT_CUES else 0
+            continue
+        if subject and word in _BE:
+            countdown, subject = window, 0
             continue
         if content_words(word):
             (negated if countdown else plain).add(word[:5])
             countdown = 0
         countdown = max(0, countdown - 1)
+        subject = max(0, subject - 1)
     return negated, plain
 
 

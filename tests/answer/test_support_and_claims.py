@@ -135,6 +135,32 @@ def test_a_statement_needs_more_than_half_its_content_words_in_the_paragraph() -
     assert check_support("Mr B explained his unhappiness to the stage 3 panel.", panel).supported
 
 
+def test_none_of_negates_the_verb_after_its_subject() -> None:
+    """23 016 199 ¶13: "none of the stage 2 findings were overturned". The negation reaches
+    "overturned" past its subject, so a sentence saying the panel overturned findings says
+    the opposite; saying none were overturned agrees."""
+    panel = (
+        "[A13] 23 016 199 ¶13, What I found\n"
+        "He had the opportunity to explain his unhappiness to the stage 3 panel but none of "
+        "the stage 2 findings were overturned."
+    )
+    result = check_support("The stage 3 panel overturned several of the stage 2 findings.", panel)
+    assert not result.supported and "opposite" in result.reason
+    assert check_support(
+        "None of the stage 2 findings were overturned by the stage 3 panel.", panel
+    ).supported
+    # "No" is left as it was: with and without a "was", these say the same.
+    outcome = (
+        "[A13] 24 005 987 ¶13, Final decision\n"
+        "We will not investigate Miss X’s complaint because an investigation would not lead "
+        "to any further findings. In addition, there are no worthwhile outcomes achievable."
+    )
+    assert check_support(
+        "The Ombudsman would not investigate because no worthwhile outcome was achievable.",
+        outcome,
+    ).supported
+
+
 def test_a_count_in_words_must_be_the_paragraphs() -> None:
     appeals = (
         "[A3] 15 020 236 ¶3, Recommendations (Upheld)\n"
