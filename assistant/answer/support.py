@@ -114,7 +114,10 @@ def _negation_scopes(text: str, window: int = 3) -> tuple[set[str], set[str]]:
     plain: set[str] = set()
     countdown = 0
     subject = 0  # words left in which a "was"/"were" hands the negation to its verb
-    for word in re.findall(r"[a-z][a-z'’]*|[.;:!?]", text.lower()):
+    # "Unlikely" is "not likely", so "unlikely to find fault" is the opposite of "likely we
+    # would find fault" and the same as "not likely to find fault".
+    lowered = re.sub(r"\bunlikely\b", "not likely", text.lower())
+    for word in re.findall(r"[a-z][a-z'’]*|[.;:!?]", lowered):
         if word in _CLAUSE_BREAKS:
             subject = 0
             if not word.isalpha():

@@ -161,6 +161,26 @@ def test_none_of_negates_the_verb_after_its_subject() -> None:
     ).supported
 
 
+def test_unlikely_is_not_likely() -> None:
+    """24 017 708 ¶5 says fault was likely; "unlikely to find fault" says the opposite, and
+    "not likely" agrees with "unlikely"."""
+    likely = (
+        "[A5] 24 017 708 ¶5, Assessment\n"
+        "If we were to investigate, it is likely we would find fault causing an injustice."
+    )
+    result = check_support("The Ombudsman said it was unlikely to find any fault.", likely)
+    assert not result.supported and "opposite" in result.reason
+    unlikely = (
+        "[A14] 23 016 199 ¶14, Final decision\n"
+        "It is unlikely we could add anything significant to the Council's investigation."
+    )
+    assert check_support(
+        "The Ombudsman said it was not likely it could add anything significant to the "
+        "Council's investigation.",
+        unlikely,
+    ).supported
+
+
 def test_a_count_in_words_must_be_the_paragraphs() -> None:
     appeals = (
         "[A3] 15 020 236 ¶3, Recommendations (Upheld)\n"
