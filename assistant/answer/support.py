@@ -14,7 +14,8 @@ reference, paragraph number, section, council) when all five hold:
 4. **polarity**: no content word is negated in the statement (the first one after "not",
    "never", "refused", "failed", ...) that the paragraph only ever states plainly, or the
    other way round: "the Council considered her complaint" is not supported by "by failing
-   to consider her complaint", while "the Council denied an investigation" is;
+   to consider her complaint", while "the Council denied an investigation" is ("none of
+   the findings were overturned" negates "overturned"; "unlikely" is "not likely");
 5. **attribution**: an amount it states is not one the paragraph gives to someone else:
    "pay the aunt and uncle £550" is not supported by a list paying "the teenager £550" and
    "the aunt and uncle £850" (`misattributed_amounts`); and the kind of council it names is
@@ -71,8 +72,9 @@ _NEGATION = re.compile(
 _SUBJECT_CUES = frozenset({"none", "neither"})
 _BE = frozenset({"was", "were", "is", "are", "been"})
 _SUBJECT_REACH = 8
-# What ends the negated subject before any verb: "no fault, and the complaint was closed"
-# does not negate "closed", nor "no finding. One complaint was partially upheld" "upheld".
+# What ends the negated subject before any verb: "neither party agreed, so the panel was
+# convened" does not negate "convened", nor "none at stage two. One complaint was upheld"
+# "upheld".
 _CLAUSE_BREAKS = frozenset(
     {".", ";", ":", "!", "?", "and", "but", "or", "because", "so", "which", "who", "while"}
 )
