@@ -38,7 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.answer.relevance import content_stems, content_words, word_stems
-from assistant.answer.verify import REFERENCE, figures, split_sentences, supported
+from assistant.answer.verify import REFERENCE, amounts, figures, split_sentences, supported
 
 MIN_CONTENT = 0.5
 
@@ -272,18 +272,18 @@ def misattributed_amounts(statement: str, paragraph: str) -> list[str]:
     "pay the teenager £550 …" and "pay the aunt and uncle £850 …". Closeness is the
     statement's content words a sentence shares; a sentence stating one of the statement's
     own amounts is no rival ("£550 to the teenager and £850 to the aunt and uncle")."""
-    amounts = {f for f in figures(statement) if f.startswith("£")}
-    if not amounts:
+    stated = amounts(statement)
+    if not stated:
         return []
     wanted = content_stems(statement)
     stating = [
         (len(wanted & word_stems(sentence)), held)
         for sentence in sentences_of(paragraph)
-        if (held := {f for f in figures(sentence) if f.startswith("£")})
+        if (held := amounts(sentence))
     ]
     wrong = []
-    rival = max((n for n, held in stating if not held & amounts), default=0)
-    for amount in sorted(amounts):
+    rival = max((n for n, held in stating if not held & stated), default=0)
+    for amount in sorted(stated):
         closest = max((n for n, held in stating if amount in held), default=None)
         if closest is not None and rival > closest:
             wrong.append(amount)

@@ -100,6 +100,11 @@ def figures(text: str) -> set[str]:
     return found
 
 
+def amounts(text: str) -> set[str]:
+    """The amounts of money among a text's `figures`, each with its rate ('£50/month')."""
+    return {f for f in figures(text) if f.startswith("£")}
+
+
 def supported(figure: str, source: set[str]) -> bool:
     if figure in source:
         return True

@@ -13,7 +13,7 @@ from typing import Any
 
 from assistant.answer.assistant import QUOTED_LABEL
 from assistant.answer.relevance import content_stems, content_words
-from assistant.answer.verify import figures, split_sentences
+from assistant.answer.verify import amounts, figures, split_sentences
 from assistant.evaluation.gold import ExpectedParagraph, GoldQuestion, matches, normalise_text
 from assistant.types import CITATION_MARKER, Answer, Citation
 
@@ -153,8 +153,7 @@ def figures_supported(answer: Answer) -> float | None:
     if not answer.figures:
         return None
     stated = {f.split("/")[0] for c in answer.citations for f in figures(c.quote)}
-    amounts = {f for f in figures(answer.figures) if f.startswith("£")}
-    return 1.0 if amounts <= stated else 0.0
+    return 1.0 if amounts(answer.figures) <= stated else 0.0
 
 
 def _figure_text(text: str) -> str:
