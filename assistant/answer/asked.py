@@ -4,12 +4,14 @@
 else: sentences that cite the right paragraph but name no amount do not answer it, however
 well they are supported. The embedded model writes such sentences (it restates the
 paragraph it cites), so an answer is checked for the kind of fact asked: an amount, a length
-of time, an age, a count or a percentage. When the model's sentences state none, the shown
-sentences that do are quoted; when no shown sentence states one, the decisions found do not
-answer the question.
+of time, an age, a count, a percentage, a date, or a deadline (a date or a length of
+time). When the model's sentences state none, the shown sentences that do are quoted; when
+no shown sentence states one, the decisions found do not answer the question.
 
 Only explicit question phrases are read ("how much", "how long", "how many weeks", "how
-old", "what percentage"); a question asking anything else asks for no kind.
+old", "what percentage", "when did", "what date", "by when"); a question asking anything
+else asks for no kind. "When" asks for a date only in the past tense ("when did", "when
+was"): "when does the Ombudsman find fault" asks for circumstances.
 """
 
 from __future__ import annotations
@@ -53,6 +55,19 @@ AGE = Asked(
         re.IGNORECASE,
     ),
 )
+# A date: a day and month, a month and year, or a year ("in late 2022"), but not the year
+# of an Act or of Regulations ("Children Act 1989"), an amount or part of a larger number.
+_DATE = (
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{4}}\b"
+    r"|(?<!\bact )(?<!\bregulations )(?<![£\d,.])\b(?:19|20)\d\d\b(?![,.]?\d)"
+    r"|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+)
+DATE = Asked("a date", re.compile(_DATE, re.IGNORECASE))
+# "By when did they have to report back?" is answered by "within six months" as well.
+DEADLINE = Asked(
+    "a date or a length of time",
+    re.compile(f"{_DATE}|{DURATION.stated.pattern}", re.IGNORECASE),
+)
 PERCENTAGE = Asked("a percentage", re.compile(r"\d\s?(?:%|per\s?cent)", re.IGNORECASE))
 # A count: a number that is not a year, a paragraph number or a sum of money.
 COUNT = Asked(
@@ -70,6 +85,11 @@ _QUESTIONS: tuple[tuple[re.Pattern[str], Asked], ...] = (
     (re.compile(rf"\bhow long\b|\bhow many {_UNIT}\b"), DURATION),
     (re.compile(r"\bhow old\b|\bwhat age\b"), AGE),
     (re.compile(r"\bhow many\b"), COUNT),
+    (
+        re.compile(r"\bby when\b|\bwhen (?:did|do|does|must|should)\b[^?]*\bhave to\b"),
+        DEADLINE,
+    ),
+    (re.compile(r"\bwhen (?:did|was|were)\b|\b(?:what|which) (?:date|month|year)\b"), DATE),
 )
 
 
@@ -78,4 +98,6 @@ def asked_for(question: str) -> Asked | None:
     asks for none of them."""
     lowered = question.lower()
     found = [(m.start(), asked) for pattern, asked in _QUESTIONS if (m := pattern.search(lowered))]
+    # A deadline phrase and a date phrase can start at one "when": the deadline is listed
+    # first, and min keeps the first of equal starts.
     return min(found, key=lambda f: f[0])[1] if found else None

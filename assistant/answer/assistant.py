@@ -334,13 +334,14 @@ class Assistant:
         )
         fell_back = not check.sentences or unstated
         if fell_back:
-            cited = any(key in shown for claim in claims for key in claim.keys)
-            floor = CITED_SHARE if cited else CONFIDENT_SHARE
+            chosen = {key for claim in claims for key in claim.keys if key in shown}
+            floor = CITED_SHARE if chosen else CONFIDENT_SHARE
             quoted = extractive_sentences(
                 run.standalone,
                 {key: shown[key] for key in sources},
                 min_share=floor,
                 holding=asked.stated_in if asked else None,
+                chosen=chosen,
             )
             if not quoted:
                 run.mark("total_s")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.context import KeyedText
@@ -332,13 +332,16 @@ def extractive_sentences(
     limit: int = 3,
     min_share: float = 0.0,
     holding: Callable[[str], bool] | None = None,
+    chosen: Collection[str] = (),
 ) -> list[CheckedSentence]:
     """The shown sentences that answer the question best, quoted and cited: what a user gets
     when retrieval is confident but no model-written sentence survives the checks. Sentences
     are ranked by the share of the question's content words they hold (by stem), earlier
     paragraphs first on a tie; at most one sentence comes from each paragraph, and only
     sentences holding more than `min_share` of those words (and, given `holding`, the fact
-    it looks for)."""
+    it looks for). A sentence holding the fact but none of the question's words is quoted
+    only from a paragraph the model `chosen` to cite: "Mr B first complained in late 2022"
+    states a date, but not the date a question about a review panel asks for."""
     wanted = content_stems(question)
     scored: list[tuple[float, int, str, str]] = []
     for rank, (key, text) in enumerate(shown.items()):
@@ -351,7 +354,8 @@ def extractive_sentences(
             share = len(wanted & words) / len(wanted) if wanted else 0.0
             if best is None or share > best[0]:
                 best = (share, sentence.strip())
-        if best and (best[0] > 0 or holding is not None) and best[0] >= min_share:
+        relevant = best is not None and (best[0] > 0 or (holding is not None and key in chosen))
+        if best is not None and relevant and best[0] >= min_share:
             # A sentence introducing a list is quoted with its list: alone it states nothing.
             quoted = list_introduced(best[1], body) if best[1].endswith(":") else None
             scored.append((-best[0], rank, key, quoted or best[1]))

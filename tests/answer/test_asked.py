@@ -6,7 +6,16 @@ import json
 
 import pytest
 
-from assistant.answer.asked import AGE, AMOUNT, COUNT, DURATION, PERCENTAGE, asked_for
+from assistant.answer.asked import (
+    AGE,
+    AMOUNT,
+    COUNT,
+    DATE,
+    DEADLINE,
+    DURATION,
+    PERCENTAGE,
+    asked_for,
+)
 from assistant.answer.assistant import QUOTED_FOR_KIND, unstated_decline
 from assistant.answer.context import paragraph_keys
 from assistant.answer.councils import councils_named, is_about
@@ -26,6 +35,14 @@ from tests.conftest import assistant_with, key_of
         ("Which council took the niece away, and how old was she?", AGE),
         ("How many of the carer's complaints were upheld?", COUNT),
         ("What percentage of complaints does the Ombudsman uphold?", PERCENTAGE),
+        ("When did Mr B first complain to Hackney?", DATE),
+        ("On what date was the Tower Hamlets decision issued?", DATE),
+        ("So when was it finally sorted?", DATE),
+        ("By when did Tower Hamlets have to appoint an investigator?", DEADLINE),
+        ("What review did the councils agree, and when did they have to report back?", DEADLINE),
+        # the present tense asks for circumstances, not a date
+        ("When does the Ombudsman decline to investigate a complaint?", None),
+        ("Did the Ombudsman find fault when a council refused to hear a complaint?", None),
         ("Did the council have to apologise?", None),
         ("Why did the Ombudsman stop investigating?", None),
     ],
@@ -47,6 +64,12 @@ def test_which_sentences_state_each_kind() -> None:
     # a year, a paragraph number or an amount is not a count
     assert not COUNT.stated_in("In 2021 the council paid £300 (¶8).")
     assert PERCENTAGE.stated_in("upheld 81% of complaints")
+    assert DATE.stated_in("Mr B first complained to the Council in late 2022.")
+    assert DATE.stated_in("Ombudsman satisfied with council's response: 19 July 2017")
+    # the year of an Act, an amount or a duration is not a date; "may" is not May
+    assert not DATE.stated_in("The Children Act 1989 sets out a three-stage procedure.")
+    assert not DATE.stated_in("pay £2000 within four weeks; it may not delay")
+    assert DEADLINE.stated_in("report back within six months") and DEADLINE.stated_in("by May 2021")
 
 
 def answer_citing(index: Index, question: str, ref: str, number: int, statement: str) -> Answer:
@@ -124,3 +147,31 @@ def test_a_decision_without_a_recorded_council_is_about_the_council_its_text_nam
     assert not is_about("London Borough of Redbridge", havering)
     assert is_about("None\nThe complaint: Havering Council failed to ...", havering)
     assert not is_about(None, havering) and not is_about("", havering)
+
+
+def test_a_date_asked_for_is_quoted_from_the_paragraph_the_model_cited(
+    built_index: Index,
+) -> None:
+    """Asked by when Redbridge had to train its staff, the model named the training but
+    not the deadline; the cited paragraph's sentence stating both is quoted."""
+    question = "What did Redbridge have to teach its employees, and by when?"
+    statement = "The Council agreed to train staff on escalating complaints through the procedure."
+    answer = answer_citing(built_index, question, "20 008 394", 30, statement)
+    assert answer.answered and answer.verification.fell_back_to_extractive
+    assert answer.text.startswith(QUOTED_FOR_KIND.format(kind=DEADLINE.name))
+    assert "Within two months of the final decision" in answer.text
+    assert "[20 008 394 ¶30]" in answer.text
+
+
+def test_a_date_about_something_else_does_not_answer_a_when_question(
+    built_index: Index,
+) -> None:
+    """Hackney's decision dates Mr B's first complaint (¶7, "late 2022") but not the stage
+    3 panel's sitting. A sentence holding a date and none of the question's words, in a
+    paragraph the model did not cite, is not quoted as the answer: the question is declined."""
+    question = "When did Hackney's stage 3 review panel sit, and who chaired it?"
+    statement = "The panel report said the quality of the stage 2 report was satisfactory."
+    answer = answer_citing(built_index, question, "23 016 199", 13, statement)
+    assert key_of(answer, "23 016 199", 7)  # the dated paragraph was shown
+    assert not answer.answered and answer.citations == ()
+    assert "2022" not in answer.text
