@@ -33,12 +33,21 @@ class Topic:
     variants: tuple[str, ...]  # normalised word sequences, each joined by single spaces
     abbreviations: tuple[str, ...]
     source: str
+    # Groups of normalised wordings that name the topic together, in any order: "a time
+    # limit for taking my complaint to the ombudsman" never says "time limit for
+    # complaining to the ombudsman", but holds "time limit", "complaint" and "ombudsman".
+    together: tuple[tuple[str, ...], ...] = ()
 
     def mentioned_in(self, normalised: str, original: str) -> bool:
         """Whether a text (given normalised by `_normalise`, and as written) mentions it."""
-        return any(f" {v} " in normalised for v in self.variants) or any(
-            re.search(rf"\b{re.escape(a)}\b", original) for a in self.abbreviations
+        return (
+            any(f" {v} " in normalised for v in self.variants)
+            or any(re.search(rf"\b{re.escape(a)}\b", original) for a in self.abbreviations)
+            or self.named_together(normalised)
         )
+
+    def named_together(self, normalised: str) -> bool:
+        return any(all(f" {w} " in normalised for w in group) for group in self.together)
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -82,12 +91,16 @@ def load_topics(path: Path) -> tuple[Topic, ...]:
         variants = tuple(
             dict.fromkeys(" ".join(words(v)) for v in entry.get("variants", []) if words(v))
         )
+        together = tuple(
+            tuple(" ".join(words(w)) for w in group) for group in entry.get("together", [])
+        )
         topics.append(
             Topic(
                 name=entry["name"],
                 variants=variants,
                 abbreviations=tuple(entry.get("abbreviations", [])),
                 source=entry.get("source", ""),
+                together=together,
             )
         )
     return tuple(topics)
@@ -106,6 +119,8 @@ def topics_named(text: str, topics: Iterable[Topic] | None = None) -> tuple[Topi
                 spans.append((start, start + len(variant) + 1, topic))
                 start = normalised.find(f" {variant} ", start + 1)
         if any(re.search(rf"\b{re.escape(a)}\b", text) for a in topic.abbreviations):
+            named[topic.name] = topic
+        if topic.named_together(normalised):
             named[topic.name] = topic
     for start, end, topic in spans:
         inside_longer = any(
@@ -134,3 +149,4 @@ def unmentioned_topics(
         for topic in named
         if not any(topic.mentioned_in(normalised, original) for normalised, original in texts)
     )
+

@@ -34,6 +34,12 @@ name = "education, health and care plan"
 variants = ["education, health and care plan", "ehc plan"]
 abbreviations = ["EHCP"]
 source = "Children and Families Act 2014 s37"
+
+[[topic]]
+name = "time limit"
+variants = ["time limit for complaining to the ombudsman"]
+together = [["time limit", "complaint", "ombudsman"]]
+source = "Local Government Act 1974 s26B"
 """
 
 
@@ -58,6 +64,28 @@ def topics(tmp_path: Path):
 )
 def test_a_topic_is_named_by_its_longest_wording(topics, text: str, named: list[str]) -> None:
     assert [t.name for t in topics_named(text, topics)] == named
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Is there a time limit for taking my complaint to the Ombudsman?", ["time limit"]),
+        ("Complaints to the Ombudsman: what is the time limit?", ["time limit"]),
+        # every wording of the group must stand in the text
+        ("What time limit did the council set for the complaint?", []),
+        ("What time limit did the Ombudsman give the council?", []),
+    ],
+)
+def test_a_topic_is_named_by_a_group_of_wordings_in_any_order(
+    topics, text: str, named: list[str]
+) -> None:
+    assert [t.name for t in topics_named(text, topics)] == named
+
+
+def test_a_decision_holding_a_whole_group_mentions_the_topic(topics) -> None:
+    time_limit = next(t for t in topics if t.name == "time limit")
+    assert mentions("The Ombudsman's time limit means a late complaint is refused.", time_limit)
+    assert not mentions("The Ombudsman gave the council a time limit of one month.", time_limit)
 
 
 def test_a_topic_counts_as_mentioned_in_any_of_its_wordings_anywhere_in_a_decision(
@@ -147,6 +175,20 @@ def test_a_means_test_question_passes_on_the_decision_about_assessing_finances(
         (
             "How long do I have to complain to the Ombudsman after the council's final reply?",
             "time limit for complaining to the Ombudsman (late complaint)",
+        ),
+        # words between the fixed phrases: named by a group of wordings
+        (
+            "Is there any time limit on bringing a complaint about my children's social care "
+            "to the ombudsman?",
+            "time limit for complaining to the Ombudsman (late complaint)",
+        ),
+        (
+            "Can I appeal if I think the Ombudsman's decision on my case is unfair?",
+            "review of an Ombudsman decision (challenging the Ombudsman's decision)",
+        ),
+        (
+            "How many months will the ombudsman need to reach a decision on my son's case?",
+            "how long an Ombudsman investigation takes",
         ),
     ],
 )
