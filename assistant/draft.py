@@ -26,7 +26,7 @@ from assistant.answer.claims import check_claims, parse_claims
 from assistant.answer.context import rank_keys
 from assistant.answer.relevance import content_words, is_relevant
 from assistant.answer.support import list_introduced
-from assistant.answer.topics import topics_named, unmentioned_topics
+from assistant.answer.topics import quoted_names, topics_named, unmentioned_topics
 from assistant.answer.verify import split_sentences
 from assistant.errors import InputError
 from assistant.export import ATTRIBUTION, FootnotedDocument
@@ -36,6 +36,7 @@ from assistant.types import (
     RetrievedParagraph,
     SearchFilters,
     Verification,
+    decisions_of,
     merge_citations,
 )
 from assistant.uploads import check_docx
@@ -323,13 +324,14 @@ class Drafter:
         named = topics_named(words)
         if not named:
             return None
-        found = {ref for hit in hits for ref in hit.refs}
-        texts = self.assistant.index.store.decision_texts(found)
+        texts = self.assistant.index.store.decision_texts(decisions_of(hits))
         topics = unmentioned_topics(words, texts, named)  # among those named, not all again
         if len(topics) < len(named):
             return None
-        names = " or ".join(f"“{t.name}”" for t in topics)
-        return f"No decision found mentions {names}, so no precedent is cited for this issue."
+        return (
+            f"No decision found mentions {quoted_names(topics)}, so no precedent is cited "
+            "for this issue."
+        )
 
     def _precedent(self, hit: RetrievedParagraph) -> Precedent:
         outcome = (hit.outcome or "").lower()

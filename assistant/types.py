@@ -188,6 +188,11 @@ class RetrievedParagraph(_Placed):
         return (self.ref, self.number)
 
 
+def decisions_of(hits: Iterable[RetrievedParagraph]) -> set[str]:
+    """Every reference the hits come from (each reference of a joint decision)."""
+    return {ref for hit in hits for ref in hit.refs}
+
+
 def paragraph_label(ref: str, number: int) -> str:
     """How a paragraph is named everywhere: '20 008 394 ¶29'."""
     return f"{ref} ¶{number}"

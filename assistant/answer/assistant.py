@@ -27,7 +27,7 @@ from assistant.answer.context import Context, KeyedText, Shown
 from assistant.answer.councils import NamedCouncil, councils_named, is_about, unmatched_councils
 from assistant.answer.events import AnswerEvent, AskEvent, EvidenceEvent, TokenEvent, Turn
 from assistant.answer.relevance import is_relevant
-from assistant.answer.topics import unmentioned_topics
+from assistant.answer.topics import quoted_names, unmentioned_topics
 from assistant.errors import InputError, LLMError
 from assistant.index import Index
 from assistant.injection import flags, neutralise
@@ -46,6 +46,7 @@ from assistant.types import (
     RetrievedParagraph,
     SearchFilters,
     Verification,
+    decisions_of,
     merge_citations,
 )
 
@@ -213,7 +214,7 @@ class Assistant:
         or topic it names that no decision found is, is about or mentions, when that is why);
         None when it passes."""
         named = find_refs(question)
-        found = {ref for hit in hits for ref in hit.refs}
+        found = decisions_of(hits)
         if named and not found & set(named):
             return (
                 f"The decisions in the index {DECLINE_PHRASE}: decision "
@@ -232,7 +233,7 @@ class Assistant:
             )
         topics = unmentioned_topics(question, texts) if self.settings.retrieval.topic_check else ()
         if topics:
-            names = " or ".join(f"“{t.name}”" for t in topics)
+            names = quoted_names(topics)
             return (
                 f"The decisions in the index {DECLINE_PHRASE}: none of the decisions found "
                 f"mentions {names}, so nothing is cited."
@@ -411,7 +412,7 @@ class Assistant:
         fault = remedies.fault_in(question)
         refs = view.fault_refs(fault, filters) if fault else set()
         if not refs:
-            refs = {ref for hit in hits for ref in hit.refs}
+            refs = decisions_of(hits)
         found = view.figures(filters, refs=refs)
         cited = merge_citations(c for r in found.records if (c := r.citation()) is not None)
         keyed = tuple(

@@ -150,3 +150,7 @@ def unmentioned_topics(
         if not any(topic.mentioned_in(normalised, original) for normalised, original in texts)
     )
 
+
+def quoted_names(topics: Iterable[Topic]) -> str:
+    """The topics' names as a user is told them: “care order” or “placement order”."""
+    return " or ".join(f"“{topic.name}”" for topic in topics)

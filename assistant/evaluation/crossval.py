@@ -47,6 +47,7 @@ from assistant.retrieval import HybridRetriever
 from assistant.retrieval.hybrid import READ_ONLY_BY_FUSION
 from assistant.retrieval.parts import search_in_parts
 from assistant.settings import Settings
+from assistant.types import decisions_of
 
 # The first value of each setting is "off" (or the old default): it orders the grid so a
 # tie goes to the simpler configuration. Components that did not help on held-out folds
@@ -377,7 +378,7 @@ def _pipeline_row(retriever: HybridRetriever, question: GoldQuestion, k: int) ->
         hits = search_in_parts(retriever.search, query, question.filters, k)
     else:
         hits = retriever.search(query, question.filters, k)
-    found = {r for h in hits for r in h.refs}
+    found = decisions_of(hits)
     texts = retriever.index.store.decision_texts(found)
     named = find_refs(query)
     return {
