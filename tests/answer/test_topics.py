@@ -199,6 +199,15 @@ def test_a_question_about_the_ombudsmans_own_process_is_declined_when_no_decisio
     assert f"mentions “{topic}”" in answer.text
 
 
+def test_a_homeless_teenager_sent_to_housing_is_declined_without_naming_the_judgment(
+    built_index,
+) -> None:
+    """Parents describe the situation; they rarely name the Southwark judgment."""
+    question = "Our 17-year-old is homeless and the council put him in a hostel. Was that fault?"
+    answer = declined_without_the_model(built_index, question)
+    assert "mentions “homeless 16- and 17-year-olds (Southwark judgment)”" in answer.text
+
+
 def test_a_childs_condition_is_a_description_not_a_topic() -> None:
     # The shipped list names services, plans and bodies; a parent describing the child
     # ("autistic", "ADHD", "disabled son") names none of them.
