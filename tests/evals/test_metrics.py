@@ -33,17 +33,33 @@ def test_the_project_gold_set_loads_and_covers_every_kind_of_question() -> None:
     assert all(q.expected for q in gold if q.answerable)
 
 
-def test_every_gold_quote_stands_in_its_decision(built_index) -> None:
-    """A quote that matches nothing would make a question unwinnable, silently."""
+# gold-fresh's writer quoted five items from a decision's Summary, which carries no
+# paragraph number, so no retrieved paragraph can match them (evals/README.md, "A fourth
+# blind set"). Kept as written: the set's figures were all measured with them.
+_WIRRAL_SUMMARY = "complain about the way Wirral Metropolitan Borough Council handled their appeals"
+SUMMARY_QUOTES = {
+    "gold-fresh.jsonl": {
+        ("f023", "A Solicitor complains the Council has failed to assess"),
+        ("f025", _WIRRAL_SUMMARY),
+        ("f036", _WIRRAL_SUMMARY),
+        ("f037", "A family complains about the council's decision to remove their niece"),
+        ("f037", "the woman a 'family and friends' foster carer"),
+    }
+}
+
+
+@pytest.mark.parametrize("gold_file", sorted(GOLD.parent.glob("gold*.jsonl")), ids=lambda p: p.name)
+def test_every_gold_quote_stands_in_its_decision(built_index, gold_file: Path) -> None:
+    """A quote that matches no paragraph would make a question unwinnable, silently."""
     store = built_index.store
-    for question in load_gold(GOLD):
+    unmatched = set()
+    for question in load_gold(gold_file):
         for expected in question.expected:
             decision = store.decision(expected.ref)
             assert decision is not None, (question.id, expected.ref)
-            assert any(matches(expected, (expected.ref,), p.text) for p in decision.paragraphs), (
-                question.id,
-                expected.quote,
-            )
+            if not any(matches(expected, (expected.ref,), p.text) for p in decision.paragraphs):
+                unmatched.add((question.id, expected.quote))
+    assert unmatched == SUMMARY_QUOTES.get(gold_file.name, set())
 
 
 def test_matching_ignores_reference_style_case_and_curly_quotes() -> None:
