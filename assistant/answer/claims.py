@@ -354,8 +354,9 @@ def extractive_sentences(
             share = len(wanted & words) / len(wanted) if wanted else 0.0
             if best is None or share > best[0]:
                 best = (share, sentence.strip())
-        relevant = best is not None and (best[0] > 0 or (holding is not None and key in chosen))
-        if best is not None and relevant and best[0] >= min_share:
+        if best is None or best[0] < min_share:
+            continue
+        if best[0] > 0 or (holding is not None and key in chosen):
             # A sentence introducing a list is quoted with its list: alone it states nothing.
             quoted = list_introduced(best[1], body) if best[1].endswith(":") else None
             scored.append((-best[0], rank, key, quoted or best[1]))

@@ -12,7 +12,8 @@ not cover shares most of its words with them.
 may give it and where the term of art comes from. It was written from LGSCO's categories,
 statute and guidance, without reading any evaluation question. Wordings match word by word
 with case, apostrophes and plural endings ignored; abbreviations ("EHCP", "SGO") match
-only as written, as whole words.
+only as written, as whole words. A topic may also be named by a group of wordings that all
+stand in the text, in any order (`together`: "time limit", "complaint" and "ombudsman").
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Topic:
         )
 
     def named_together(self, normalised: str) -> bool:
+        """Whether every wording of one of its groups stands in the normalised text."""
         return any(all(f" {w} " in normalised for w in group) for group in self.together)
 
 
