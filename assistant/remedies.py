@@ -22,7 +22,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from assistant.answer.relevance import content_stems, content_words
-from assistant.answer.verify import figures
+from assistant.answer.verify import amounts
 from assistant.index import Index
 from assistant.index.store import normalise_for_hash, paragraph_id
 from assistant.injection import flags
@@ -324,7 +324,7 @@ class RemedyView:
 
 
 def _states_amount(text: str, amount: float) -> bool:
-    stated = {f.split("/")[0] for f in figures(text) if f.startswith("£")}
+    stated = {f.split("/")[0] for f in amounts(text)}
     return f"£{amount:.0f}" in stated or f"£{amount:g}" in stated
 
 
