@@ -122,6 +122,11 @@ class RetrievalSettings(BaseModel):
         description="Decline a question naming a topic of children's services (from "
         "assistant/answer/topics.toml) that none of the decisions found mentions",
     )
+    kind_check: bool = Field(
+        default=True,
+        description="Decline a question asking for a kind of fact (an amount, a date, an "
+        "age, a length of time ...) that none of the paragraphs found states",
+    )
 
 
 LLMBackend = Literal["local", "openai", "fake"]

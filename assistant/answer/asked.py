@@ -17,7 +17,11 @@ was"): "when does the Ombudsman find fault" asks for circumstances.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from assistant.answer.councils import councils_named, is_about
+from assistant.types import RetrievedParagraph
 
 _NUMBER = (
     r"(?:\d+(?:[.,]\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
@@ -101,3 +105,25 @@ def asked_for(question: str) -> Asked | None:
     # A deadline phrase and a date phrase can start at one "when": the deadline is listed
     # first, and min keeps the first of equal starts.
     return min(found, key=lambda f: f[0])[1] if found else None
+
+
+def unstated_in_hits(
+    asked: Asked | None,
+    question: str,
+    hits: Sequence[RetrievedParagraph],
+    decision_texts: Mapping[str, str],
+) -> bool:
+    """Whether the question asks for a kind of fact that no hit states: no hit at all, or
+    none of a decision about the councils the question names, when it names any.
+    `decision_texts` maps a hit's decision to its council and text, for the older records
+    whose council the index does not hold. Such a question is declined before the model is
+    asked, as its answer would be after: nothing shown could state what it asks for."""
+    if asked is None or not hits:
+        return False
+    named = councils_named(question)
+    sources = [
+        hit
+        for hit in hits
+        if not named or is_about(hit.council or decision_texts.get(hit.ref), named)
+    ]
+    return not any(asked.stated_in(hit.text) for hit in sources)

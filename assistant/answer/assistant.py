@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from assistant import remedies
-from assistant.answer.asked import Asked, asked_for
+from assistant.answer.asked import Asked, asked_for, unstated_in_hits
 from assistant.answer.claims import (
     check_claims,
     claims_schema,
@@ -204,15 +204,21 @@ class Assistant:
                 usable.append(hit)
         return usable, set_aside
 
-    def answerable(self, question: str, hits: Sequence[RetrievedParagraph]) -> bool:
+    def answerable(
+        self, question: str, hits: Sequence[RetrievedParagraph], asked_in: str | None = None
+    ) -> bool:
         """The relevance gate: is anything retrieved relevant enough to answer from, and
         about the council the question names, if it names one?"""
-        return self.declined_because(question, hits) is None
+        return self.declined_because(question, hits, asked_in) is None
 
-    def declined_because(self, question: str, hits: Sequence[RetrievedParagraph]) -> str | None:
+    def declined_because(
+        self, question: str, hits: Sequence[RetrievedParagraph], asked_in: str | None = None
+    ) -> str | None:
         """What the user is told when the gate declines the question (the decision, council
-        or topic it names that no decision found is, is about or mentions, when that is why);
-        None when it passes."""
+        or topic it names that no decision found is, is about or mentions, or the kind of
+        fact it asks for that no hit states, when that is why); None when it passes.
+        `question` is what was searched; `asked_in` the question as the user put it (a
+        follow-up's own words), from which the kind of fact asked is read."""
         named = find_refs(question)
         found = decisions_of(hits)
         if named and not found & set(named):
@@ -238,6 +244,11 @@ class Assistant:
                 f"The decisions in the index {DECLINE_PHRASE}: none of the decisions found "
                 f"mentions {names}, so nothing is cited."
             )
+        if self.settings.retrieval.kind_check:
+            asked = kind_asked(asked_in or question, question)
+            if unstated_in_hits(asked, question, hits, texts):
+                assert asked is not None
+                return unstated_decline(asked, councils_named(question))
         # A question naming the decision it is about needs no words of it in the hits.
         if not named and not is_relevant(
             question, hits, self.settings.retrieval.min_keyword_overlap
@@ -269,7 +280,7 @@ class Assistant:
         run.timings["retrieval_s"] = (
             time.perf_counter() - run.started - run.timings.get("condense_s", 0)
         )
-        declined = self.declined_because(run.standalone, run.hits)
+        declined = self.declined_because(run.standalone, run.hits, run.question)
         run.mark("evidence_s")
         yield EvidenceEvent(run.standalone, run.hits, declined is None)
         if declined is not None:
@@ -320,7 +331,7 @@ class Assistant:
         check = check_claims(claims, shown, self.council_names)
         # A "typical remedy" question's amounts come from the computed figures below.
         is_remedies = remedies.is_remedies_question(run.standalone)
-        asked = None if is_remedies else asked_for(run.question)
+        asked = kind_asked(run.question, run.standalone)
         # The fact asked about a named council is stated by that council's decisions: "How
         # much did Dudley pay?" is not answered by Tower Hamlets' £50 a month.
         named = councils_named(run.standalone) if asked else ()
@@ -474,6 +485,12 @@ class Assistant:
             model_output=model_output,
             figures=figures,
         )
+
+
+def kind_asked(asked_in: str, question: str) -> Asked | None:
+    """The kind of fact asked for, read from the user's own words `asked_in`; none for a
+    "typical remedy" question (`question` as searched), whose amounts are computed."""
+    return None if remedies.is_remedies_question(question) else asked_for(asked_in)
 
 
 def unstated_decline(asked: Asked, named: Sequence[NamedCouncil] = ()) -> str:

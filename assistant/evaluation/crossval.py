@@ -4,7 +4,8 @@
 a small declared grid (`GRID`) over every gold question once, then for each fold picks the
 configuration that scores best on the other folds (hit@k + MRR over their answerable
 questions; ties go to the earlier, simpler configuration) and the relevance gate's
-operating point (`GATE_OVERLAP` x `GATE_SIMILARITY` x the topic check off or on: the
+operating point (`GATE_OVERLAP` x `GATE_SIMILARITY` x the topic check and the asked-kind
+check each off or on: the
 highest abstention recall on the training folds among points refusing at most
 `MAX_REFUSAL` of their answerable questions, then the highest precision; the gate refusing
 least when no point keeps within it). Only the held-out fold's results of those choices are
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from assistant.answer import Assistant
+from assistant.answer.asked import unstated_in_hits
+from assistant.answer.assistant import kind_asked
 from assistant.answer.councils import unmatched_councils
 from assistant.answer.relevance import best_similarity, keyword_overlap
 from assistant.answer.topics import unmentioned_topics
@@ -267,9 +270,14 @@ def run_crossval(
             ablation.append(_ablation_row(f"{component.name}: {state}", chosen_rows, splits, k))
     for state, choices in (("off", (False,)), ("on", (True,))):
         chosen_rows, _, _ = _nested(
-            rows, everything, fold_of, folds, answerable, k, configs, choices
+            rows, everything, fold_of, folds, answerable, k, configs, topic_choices=choices
         )
         ablation.append(_ablation_row(f"gate's topic check: {state}", chosen_rows, splits, k))
+    for state, choices in (("off", (False,)), ("on", (True,))):
+        chosen_rows, _, _ = _nested(
+            rows, everything, fold_of, folds, answerable, k, configs, kind_choices=choices
+        )
+        ablation.append(_ablation_row(f"gate's asked-kind check: {state}", chosen_rows, splits, k))
 
     all_ids = [q.id for q in gold]
     best = _select(rows, everything, all_ids, answerable, k)
@@ -388,6 +396,7 @@ def _pipeline_row(retriever: HybridRetriever, question: GoldQuestion, k: int) ->
         "keyword": any(h.keyword_rank is not None for h in hits),
         "other_council": bool(unmatched_councils(query, texts)),
         "unmentioned_topic": bool(unmentioned_topics(query, texts)),
+        "unstated_kind": unstated_in_hits(kind_asked(question.question, query), query, hits, texts),
         "named_decision": None if not named else bool(found & set(named)),
     }
 
@@ -414,12 +423,16 @@ def _select(
     return best
 
 
-def abstains(row: Row, overlap: float, similarity: float, topics: bool = True) -> bool:
+def abstains(
+    row: Row, overlap: float, similarity: float, topics: bool = True, kinds: bool = True
+) -> bool:
     """The gate of `Assistant.declined_because`, on a question's recorded features."""
     named = row.get("named_decision")  # None: the question names no decision
     if named is False or row.get("other_council", False):
         return True
     if topics and row.get("unmentioned_topic", False):
+        return True
+    if kinds and row.get("unstated_kind", False):
         return True
     if named:  # a question naming a decision the hits hold needs no words of it in them
         return False
@@ -436,22 +449,25 @@ def _choose_gate(
     ids: Sequence[str],
     answerable: dict[str, bool],
     topic_choices: Sequence[bool] = (False, True),
+    kind_choices: Sequence[bool] = (False, True),
 ) -> dict[str, Any]:
     best: tuple[float, float, float] | None = None
     # If no point keeps refusals within MAX_REFUSAL on the training folds, the first one,
-    # which refuses least (no overlap needed, no topic check), is kept.
+    # which refuses least (no overlap needed, no topic or kind check), is kept.
     chosen = {
         "min_keyword_overlap": GATE_OVERLAP[0],
         "min_similarity": 0.0,
         "topic_check": topic_choices[0],
+        "kind_check": kind_choices[0],
     }
     answerable_ids = [i for i in ids if answerable[i]]
     unanswerable_ids = [i for i in ids if not answerable[i]]
-    for topics, overlap, similarity in itertools.product(
-        topic_choices, GATE_OVERLAP, GATE_SIMILARITY
+    for topics, kinds, overlap, similarity in itertools.product(
+        topic_choices, kind_choices, GATE_OVERLAP, GATE_SIMILARITY
     ):
-        refused = sum(abstains(rows[i], overlap, similarity, topics) for i in answerable_ids)
-        caught = sum(abstains(rows[i], overlap, similarity, topics) for i in unanswerable_ids)
+        point = (overlap, similarity, topics, kinds)
+        refused = sum(abstains(rows[i], *point) for i in answerable_ids)
+        caught = sum(abstains(rows[i], *point) for i in unanswerable_ids)
         refusal = refused / len(answerable_ids) if answerable_ids else 0.0
         if refusal > MAX_REFUSAL:
             continue
@@ -464,6 +480,7 @@ def _choose_gate(
                 "min_keyword_overlap": overlap,
                 "min_similarity": similarity,
                 "topic_check": topics,
+                "kind_check": kinds,
             }
     return chosen
 
@@ -477,6 +494,7 @@ def _nested(
     k: int,
     configs: list[dict[str, Any]],
     topic_choices: Sequence[bool] = (False, True),
+    kind_choices: Sequence[bool] = (False, True),
 ) -> tuple[dict[str, Row], list[dict[str, Any]], dict[str, Row]]:
     held_out: dict[str, Row] = {}
     records = []
@@ -484,11 +502,15 @@ def _nested(
         train = [i for i, f in fold_of.items() if f != fold]
         test = [i for i, f in fold_of.items() if f == fold]
         chosen = _select(rows, allowed, train, answerable, k)
-        gate = _choose_gate(rows[chosen], train, answerable, topic_choices)
+        gate = _choose_gate(rows[chosen], train, answerable, topic_choices, kind_choices)
         for qid in test:
             row = dict(rows[chosen][qid])
             row["abstained"] = abstains(
-                row, gate["min_keyword_overlap"], gate["min_similarity"], gate["topic_check"]
+                row,
+                gate["min_keyword_overlap"],
+                gate["min_similarity"],
+                gate["topic_check"],
+                gate["kind_check"],
             )
             held_out[qid] = row
         records.append(

@@ -205,7 +205,7 @@ def _pipeline_row(
     elapsed = time.perf_counter() - started
     row = _row(PIPELINE, question, query, [as_item(h) for h in hits], k)
     # Without a model, abstention is the relevance gate's decision, which ask also uses.
-    relevant = assistant.answerable(query, hits)
+    relevant = assistant.answerable(query, hits, question.question)
     row["metrics"]["abstained"] = 0.0 if relevant else 1.0
     row["timings"] = {"retrieval_s": round(elapsed, 4)}
     return row

@@ -16,13 +16,19 @@ from assistant.answer.asked import (
     PERCENTAGE,
     asked_for,
 )
-from assistant.answer.assistant import QUOTED_FOR_KIND, unstated_decline
+from assistant.answer.assistant import QUOTED_FOR_KIND, Assistant, unstated_decline
 from assistant.answer.context import paragraph_keys
 from assistant.answer.councils import councils_named, is_about
 from assistant.evaluation.metrics import groundedness
 from assistant.index import Index
 from assistant.types import Answer
-from tests.conftest import assistant_with, key_of
+from tests.conftest import (
+    assistant_with,
+    declined_without_the_model,
+    key_of,
+    make_settings,
+    scripted,
+)
 
 
 @pytest.mark.parametrize(
@@ -96,18 +102,47 @@ def test_a_supported_answer_without_the_amount_asked_for_quotes_the_sentence_sta
     assert groundedness(answer) == 1.0
 
 
-def test_a_question_whose_kind_of_fact_no_paragraph_states_is_declined(
+def test_a_question_whose_kind_of_fact_no_hit_states_is_declined_before_the_model(
     built_index: Index,
 ) -> None:
+    """No decision in the sample states a percentage: the gate declines without asking
+    the model, in the words the answer's own check would have used."""
     question = "What percentage of stage two complaints about children's services is upheld?"
-    assistant = assistant_with(built_index, "{}")
-    hits, _ = assistant.evidence(question)
-    assert hits and assistant.declined_because(question, hits) is None  # the gate passes it
-    key = paragraph_keys(hits)[0]
-    claim = {"key": key, "statement": "The Council closed the complaint at stage two."}
-    answer = assistant_with(built_index, json.dumps({"claims": [claim]})).ask(question)
+    answer = declined_without_the_model(built_index, question)
+    assert answer.text == unstated_decline(PERCENTAGE)
+
+
+def test_with_the_kind_check_off_the_answer_is_declined_after_the_model(
+    built_index: Index,
+) -> None:
+    """The same question reaches the model with the gate's kind check off; its sentence,
+    which states no percentage, is not an answer, and no shown sentence states one."""
+    question = "What percentage of stage two complaints about children's services is upheld?"
+    settings = make_settings(built_index.dir, retrieval={"kind_check": False})
+    probe = Assistant(settings, backend=scripted("{}"), index=built_index)
+    hits, _ = probe.evidence(question)
+    assert hits and probe.declined_because(question, hits) is None  # the gate passes it
+    claim = {"key": paragraph_keys(hits)[0], "statement": "The Council closed the complaint."}
+    model = Assistant(
+        settings, backend=scripted(json.dumps({"claims": [claim]})), index=built_index
+    )
+    answer = model.ask(question)
     assert not answer.answered and answer.citations == ()
     assert answer.text == unstated_decline(PERCENTAGE)
+
+
+def test_the_gate_reads_the_kind_from_the_named_councils_hits_only(built_index: Index) -> None:
+    """Asked how much Bexley paid: other councils' hits state amounts, Bexley's do not
+    (the Ombudsman did not investigate), so the question is declined naming Bexley."""
+    question = "How much did Bexley pay the carer of two children after her complaint?"
+    probe = Assistant(make_settings(built_index.dir), backend=scripted("{}"), index=built_index)
+    hits = probe.retrieve(question)
+    bexley = [h for h in hits if h.ref == "24 005 987"]
+    assert bexley and not any(AMOUNT.stated_in(h.text) for h in bexley)
+    assert any(AMOUNT.stated_in(h.text) for h in hits if h.ref != "24 005 987")
+    answer = declined_without_the_model(built_index, question)
+    assert answer.text == unstated_decline(AMOUNT, councils_named(question))
+    assert "about Bexley" in answer.text
 
 
 def test_an_amount_asked_of_a_named_council_comes_from_that_councils_decision(

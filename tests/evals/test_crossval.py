@@ -51,6 +51,11 @@ def test_gate_rule_matches_the_recorded_features() -> None:
     assert abstains({**row, "named_decision": False}, 0.0, 0.0, topics=False)
     # As in `declined_because`, naming a decision does not lift the council check.
     assert abstains({**row, "named_decision": True, "other_council": True}, 0.0, 0.0)
+    # The asked-kind check, when the gate uses it; naming a decision does not lift it either.
+    unstated = {**row, "unstated_kind": True}
+    assert abstains(unstated, 0.0, 0.0, kinds=True)
+    assert not abstains(unstated, 0.0, 0.0, kinds=False)
+    assert abstains({**unstated, "named_decision": True}, 0.0, 0.0)
 
 
 def test_configurations_differing_only_in_what_their_fusion_ignores_are_one() -> None:
