@@ -108,7 +108,7 @@ def asked_for(question: str) -> Asked | None:
 
 
 def unstated_in_hits(
-    asked: Asked | None,
+    asked: Asked,
     question: str,
     hits: Sequence[RetrievedParagraph],
     decision_texts: Mapping[str, str],
@@ -118,7 +118,7 @@ def unstated_in_hits(
     `decision_texts` maps a hit's decision to its council and text, for the older records
     whose council the index does not hold. Such a question is declined before the model is
     asked, as its answer would be after: nothing shown could state what it asks for."""
-    if asked is None or not hits:
+    if not hits:
         return False
     named = councils_named(question)
     sources = [

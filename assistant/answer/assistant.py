@@ -244,11 +244,13 @@ class Assistant:
                 f"The decisions in the index {DECLINE_PHRASE}: none of the decisions found "
                 f"mentions {names}, so nothing is cited."
             )
-        if self.settings.retrieval.kind_check:
-            asked = kind_asked(asked_in or question, question)
-            if unstated_in_hits(asked, question, hits, texts):
-                assert asked is not None
-                return unstated_decline(asked, councils_named(question))
+        asked = kind_asked(asked_in or question, question)
+        if (
+            self.settings.retrieval.kind_check
+            and asked
+            and unstated_in_hits(asked, question, hits, texts)
+        ):
+            return unstated_decline(asked, councils_named(question))
         # A question naming the decision it is about needs no words of it in the hits.
         if not named and not is_relevant(
             question, hits, self.settings.retrieval.min_keyword_overlap

@@ -5,14 +5,13 @@ a small declared grid (`GRID`) over every gold question once, then for each fold
 configuration that scores best on the other folds (hit@k + MRR over their answerable
 questions; ties go to the earlier, simpler configuration) and the relevance gate's
 operating point (`GATE_OVERLAP` x `GATE_SIMILARITY` x the topic check and the asked-kind
-check each off or on: the
-highest abstention recall on the training folds among points refusing at most
-`MAX_REFUSAL` of their answerable questions, then the highest precision; the gate refusing
-least when no point keeps within it). Only the held-out fold's results of those choices are
-aggregated: every figure reported is on questions nobody tuned on. The ablation repeats
-the selection with each component forced off (and on). The baselines (BM25, dense, naive)
-have nothing to tune and run once. Latency is measured on a separate, uncached pass with
-the configured settings.
+check each off or on: the highest abstention recall on the training folds among points
+refusing at most `MAX_REFUSAL` of their answerable questions, then the highest precision;
+the gate refusing least when no point keeps within it). Only the held-out fold's results of
+those choices are aggregated: every figure reported is on questions nobody tuned on. The
+ablation repeats the selection with each component forced off (and on). The baselines
+(BM25, dense, naive) have nothing to tune and run once. Latency is measured on a separate,
+uncached pass with the configured settings.
 """
 
 from __future__ import annotations
@@ -389,6 +388,7 @@ def _pipeline_row(retriever: HybridRetriever, question: GoldQuestion, k: int) ->
     found = decisions_of(hits)
     texts = retriever.index.store.decision_texts(found)
     named = find_refs(query)
+    asked = kind_asked(question.question, query)
     return {
         "metrics": retrieval_metrics([as_item(h) for h in hits], question.expected, k),
         "overlap": keyword_overlap(query, hits) if hits else 0.0,
@@ -396,7 +396,7 @@ def _pipeline_row(retriever: HybridRetriever, question: GoldQuestion, k: int) ->
         "keyword": any(h.keyword_rank is not None for h in hits),
         "other_council": bool(unmatched_councils(query, texts)),
         "unmentioned_topic": bool(unmentioned_topics(query, texts)),
-        "unstated_kind": unstated_in_hits(kind_asked(question.question, query), query, hits, texts),
+        "unstated_kind": asked is not None and unstated_in_hits(asked, query, hits, texts),
         "named_decision": None if not named else bool(found & set(named)),
     }
 
