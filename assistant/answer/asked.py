@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.councils import councils_named, is_about
+from assistant.answer.councils import NamedCouncil, hit_is_about
 from assistant.types import RetrievedParagraph
 
 _NUMBER = (
@@ -109,21 +109,15 @@ def asked_for(question: str) -> Asked | None:
 
 def unstated_in_hits(
     asked: Asked,
-    question: str,
+    named: Sequence[NamedCouncil],
     hits: Sequence[RetrievedParagraph],
     decision_texts: Mapping[str, str],
 ) -> bool:
-    """Whether the question asks for a kind of fact that no hit states: no hit at all, or
-    none of a decision about the councils the question names, when it names any.
-    `decision_texts` maps a hit's decision to its council and text, for the older records
-    whose council the index does not hold. Such a question is declined before the model is
-    asked, as its answer would be after: nothing shown could state what it asks for."""
+    """Whether no hit states the kind of fact asked: no hit at all, or none of a decision
+    about the `named` councils, when the question names any (`decision_texts` as
+    `hit_is_about` reads them). Such a question is declined before the model is asked, as
+    its answer would be after: nothing shown could state what it asks for."""
     if not hits:
         return False
-    named = councils_named(question)
-    sources = [
-        hit
-        for hit in hits
-        if not named or is_about(hit.council or decision_texts.get(hit.ref), named)
-    ]
+    sources = [hit for hit in hits if not named or hit_is_about(hit, named, decision_texts)]
     return not any(asked.stated_in(hit.text) for hit in sources)

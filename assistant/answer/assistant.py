@@ -24,7 +24,12 @@ from assistant.answer.claims import (
     parse_claims,
 )
 from assistant.answer.context import Context, KeyedText, Shown
-from assistant.answer.councils import NamedCouncil, councils_named, is_about, unmatched_councils
+from assistant.answer.councils import (
+    NamedCouncil,
+    councils_named,
+    hit_is_about,
+    unmatched_councils,
+)
 from assistant.answer.events import AnswerEvent, AskEvent, EvidenceEvent, TokenEvent, Turn
 from assistant.answer.relevance import is_relevant
 from assistant.answer.topics import quoted_names, unmentioned_topics
@@ -244,13 +249,11 @@ class Assistant:
                 f"The decisions in the index {DECLINE_PHRASE}: none of the decisions found "
                 f"mentions {names}, so nothing is cited."
             )
-        asked = kind_asked(asked_in or question, question)
-        if (
-            self.settings.retrieval.kind_check
-            and asked
-            and unstated_in_hits(asked, question, hits, texts)
-        ):
-            return unstated_decline(asked, councils_named(question))
+        if self.settings.retrieval.kind_check:
+            asked = kind_asked(asked_in or question, question)
+            councils = councils_named(question)
+            if asked and unstated_in_hits(asked, councils, hits, texts):
+                return unstated_decline(asked, councils)
         # A question naming the decision it is about needs no words of it in the hits.
         if not named and not is_relevant(
             question, hits, self.settings.retrieval.min_keyword_overlap
@@ -408,11 +411,7 @@ class Assistant:
             return dict(context.shown)
         unrecorded = {s.hit.ref for s in context.shown.values() if not s.hit.council}
         texts = self.index.store.decision_texts(unrecorded) if unrecorded else {}
-        return {
-            key: s
-            for key, s in context.shown.items()
-            if is_about(s.hit.council or texts.get(s.hit.ref), named)
-        }
+        return {key: s for key, s in context.shown.items() if hit_is_about(s.hit, named, texts)}
 
     def remedy_figures(
         self, question: str, hits: Sequence[RetrievedParagraph], filters: SearchFilters

@@ -10,10 +10,12 @@ the index has never heard of is recognised too.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+from assistant.types import RetrievedParagraph
 
 _COUNCIL_WORD = r"(?:\s+(?:County|City|Borough|Metropolitan Borough|District))?\s+Council\b"
 
@@ -92,3 +94,12 @@ def is_about(council_or_text: str | None, named: Sequence[NamedCouncil]) -> bool
     return bool(council_or_text) and any(
         re.search(rf"\b{re.escape(n)}\b", council_or_text) for c in named for n in c.names
     )
+
+
+def hit_is_about(
+    hit: RetrievedParagraph, named: Sequence[NamedCouncil], decision_texts: Mapping[str, str]
+) -> bool:
+    """Whether a hit comes from a decision about one of the named councils: its council as
+    the index records it, or, for an older record without one, its decision's text
+    (`decision_texts`: ref -> council and text) naming one."""
+    return is_about(hit.council or decision_texts.get(hit.ref), named)

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 from assistant.answer import Assistant
 from assistant.answer.asked import unstated_in_hits
 from assistant.answer.assistant import kind_asked
-from assistant.answer.councils import unmatched_councils
+from assistant.answer.councils import councils_named, unmatched_councils
 from assistant.answer.relevance import best_similarity, keyword_overlap
 from assistant.answer.topics import unmentioned_topics
 from assistant.evaluation.gold import GoldQuestion, file_digest, load_gold
@@ -396,7 +396,8 @@ def _pipeline_row(retriever: HybridRetriever, question: GoldQuestion, k: int) ->
         "keyword": any(h.keyword_rank is not None for h in hits),
         "other_council": bool(unmatched_councils(query, texts)),
         "unmentioned_topic": bool(unmentioned_topics(query, texts)),
-        "unstated_kind": asked is not None and unstated_in_hits(asked, query, hits, texts),
+        "unstated_kind": asked is not None
+        and unstated_in_hits(asked, councils_named(query), hits, texts),
         "named_decision": None if not named else bool(found & set(named)),
     }
 
