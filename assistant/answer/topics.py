@@ -14,6 +14,8 @@ statute and guidance, without reading any evaluation question. Wordings match wo
 with case, apostrophes and plural endings ignored; abbreviations ("EHCP", "SGO") match
 only as written, as whole words. A topic may also be named by a group of wordings that all
 stand in the text, in any order (`together`: "time limit", "complaint" and "ombudsman").
+A profession someone asking may hold (`asker`: advocate, solicitor, councillor...) names no
+topic where the question says the asker is one ("I'm an advocate for a parent...").
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class Topic:
     # limit for taking my complaint to the ombudsman" never says "time limit for
     # complaining to the ombudsman", but holds "time limit", "complaint" and "ombudsman".
     together: tuple[tuple[str, ...], ...] = ()
+    # A profession someone asking may hold: "I'm an advocate for a parent" says who asks,
+    # not what about, so a wording right after such a self-description names no topic.
+    asker: bool = False
 
     def mentioned_in(self, normalised: str, original: str) -> bool:
         """Whether a text (given normalised by `_normalise`, and as written) mentions it."""
@@ -53,6 +58,14 @@ class Topic:
 
 
 _WORD = re.compile(r"[a-z0-9]+")
+# How a question says who asks, as normalised words ("I'm" is "im"), each followed by the
+# profession: "I'm an advocate", "I am her solicitor", "I work as a councillor". "As her
+# advocate, ..." counts only where the question opens with it: later, "as a" may say what
+# the council did ("it acted as an advocate").
+_SELF = re.compile(r"(?: (?:im|i am|i work as)|^ as) (?:a|an|the|her|his|their)$")
+_SELF_WRITTEN = re.compile(
+    r"(?i)(?:\bi[’']?m|\bi am|\bi work as|^\s*as)\s+(?:a|an|the|her|his|their)\s+$"
+)
 
 
 def words(text: str) -> list[str]:
@@ -103,6 +116,7 @@ def load_topics(path: Path) -> tuple[Topic, ...]:
                 abbreviations=tuple(entry.get("abbreviations", [])),
                 source=entry.get("source", ""),
                 together=together,
+                asker=bool(entry.get("asker", False)),
             )
         )
     return tuple(topics)
@@ -113,17 +127,33 @@ def topics_named(text: str, topics: Iterable[Topic] | None = None) -> tuple[Topi
     not count: "child protection conference" names the conference, not child protection."""
     normalised = _normalise(text)
     spans: list[tuple[int, int, Topic]] = []  # where each wording stands in `normalised`
+    asker_spans: list[tuple[int, int, Topic]] = []  # wordings saying who asks
     named: dict[str, Topic] = {}
     for topic in default_topics() if topics is None else topics:
         for variant in topic.variants:
             start = normalised.find(f" {variant} ")
             while start >= 0:
-                spans.append((start, start + len(variant) + 1, topic))
+                span = (start, start + len(variant) + 1, topic)
+                if topic.asker and _SELF.search(normalised[:start]):
+                    asker_spans.append(span)
+                else:
+                    spans.append(span)
                 start = normalised.find(f" {variant} ", start + 1)
-        if any(re.search(rf"\b{re.escape(a)}\b", text) for a in topic.abbreviations):
+        if any(
+            not (topic.asker and _SELF_WRITTEN.search(text[: m.start()]))
+            for a in topic.abbreviations
+            for m in re.finditer(rf"\b{re.escape(a)}\b", text)
+        ):
             named[topic.name] = topic
         if topic.named_together(normalised):
             named[topic.name] = topic
+    # A shorter wording inside the asker's own ("advocate" in "I'm an independent advocate")
+    # says who asks too.
+    spans = [
+        (start, end, topic)
+        for start, end, topic in spans
+        if not any(o is topic and s <= start and end <= e for s, e, o in asker_spans)
+    ]
     for start, end, topic in spans:
         inside_longer = any(
             other is not topic
