@@ -63,9 +63,11 @@ _WORD = re.compile(r"[a-z0-9]+")
 # advocate, ..." counts only where the question opens with it: later, "as a" may say what
 # the council did ("it acted as an advocate").
 _SELF = re.compile(r"(?: (?:im|i am|i work as)|^ as) (?:a|an|the|her|his|their)$")
-_SELF_WRITTEN = re.compile(
-    r"(?i)(?:\bi[’']?m|\bi am|\bi work as|^\s*as)\s+(?:a|an|the|her|his|their)\s+$"
-)
+
+
+def _says_who_asks(before: str) -> bool:
+    """Whether the normalised text before a wording ends saying who asks ("... I'm an")."""
+    return bool(_SELF.search(before.rstrip()))
 
 
 def words(text: str) -> list[str]:
@@ -134,13 +136,13 @@ def topics_named(text: str, topics: Iterable[Topic] | None = None) -> tuple[Topi
             start = normalised.find(f" {variant} ")
             while start >= 0:
                 span = (start, start + len(variant) + 1, topic)
-                if topic.asker and _SELF.search(normalised[:start]):
+                if topic.asker and _says_who_asks(normalised[:start]):
                     asker_spans.append(span)
                 else:
                     spans.append(span)
                 start = normalised.find(f" {variant} ", start + 1)
         if any(
-            not (topic.asker and _SELF_WRITTEN.search(text[: m.start()]))
+            not (topic.asker and _says_who_asks(_normalise(text[: m.start()])))
             for a in topic.abbreviations
             for m in re.finditer(rf"\b{re.escape(a)}\b", text)
         ):
