@@ -291,7 +291,7 @@ class Application:
         self,
         gold: Path,
         *,
-        k: int = 5,
+        k: int | None = None,
         retrieval_only: bool = False,
         systems: Iterable[str] = SYSTEMS,
         baseline: Path | None = None,
@@ -302,7 +302,8 @@ class Application:
         replay: Path | None = None,
     ) -> EvalOutcome:
         """Run a gold set through the pipeline and the baselines; record, compare, report.
-        With `replay`, the model's replies are those the run at that path recorded."""
+        `k` defaults to the configured `retrieval.k`, what ask gives the model. With
+        `replay`, the model's replies are those the run at that path recorded."""
         chosen = list(systems)
         if [s for s in chosen if s not in SYSTEMS] or "pipeline" not in chosen:
             raise InputError(
@@ -318,7 +319,7 @@ class Application:
         run = run_eval(
             self.settings,
             gold,
-            k=k,
+            k=k or self.settings.retrieval.k,
             llm=self.llm,
             retrieval_only=retrieval_only,
             systems=chosen,
@@ -341,20 +342,28 @@ class Application:
         self,
         gold: Path,
         *,
-        k: int = 5,
+        k: int | None = None,
         folds: int = 5,
         seed: int = 0,
         record: Path | None = None,
         report: Path | None = None,
         progress: Progress | None = None,
     ) -> CrossValidationOutcome:
-        """Retrieval settings chosen on training folds, figures from the held-out ones."""
+        """Retrieval settings chosen on training folds, figures from the held-out ones; `k`
+        defaults to the configured `retrieval.k`."""
         if folds < 2:
             raise InputError("cross-validation needs at least 2 folds")
         if report is not None and report.suffix.lower() not in {".md", ".html", ".htm"}:
             raise InputError(f"the report must end in .md or .html: {report}")
         runs_dir = _runs_folder(record, self.settings.runs_dir)
-        result = run_crossval(self.settings, gold, k=k, folds=folds, seed=seed, progress=progress)
+        result = run_crossval(
+            self.settings,
+            gold,
+            k=k or self.settings.retrieval.k,
+            folds=folds,
+            seed=seed,
+            progress=progress,
+        )
         name = f"{run_stamp(result.header)}-crossval.json"
         path = result.write(runs_dir / name if runs_dir else record)
         markdown = render_markdown(result)

@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant.errors import AssistantError, InputError
-from assistant.settings import RetrievalSettings, Settings, load_settings
+from assistant.settings import Settings, load_settings
 from assistant.types import paragraph_label
 
 if TYPE_CHECKING:  # the facade (and langchain under it) loads when a command runs
@@ -395,8 +395,11 @@ def eval_command(
         "evals/gold.jsonl"
     ),
     k: Annotated[
-        int, typer.Option("--k", min=1, max=50, help="Hits per question (default: what ask uses)")
-    ] = RetrievalSettings.model_fields["k"].default,
+        int | None,
+        typer.Option(
+            "--k", min=1, max=50, help="Hits per question (default: retrieval.k, what ask uses)"
+        ),
+    ] = None,
     llm: LLMOption = None,
     retrieval_only: Annotated[
         bool, typer.Option("--retrieval-only", help="Retrieval metrics only, no language model")
@@ -499,7 +502,7 @@ def eval_command(
 
 def _crossval_command(
     gold: Path,
-    k: int,
+    k: int | None,
     folds: int,
     seed: int,
     report: Path | None,

@@ -249,11 +249,12 @@ class Assistant:
                 f"The decisions in the index {DECLINE_PHRASE}: none of the decisions found "
                 f"mentions {names}, so nothing is cited."
             )
-        if self.settings.retrieval.kind_check:
-            asked = kind_asked(asked_in or question, question)
-            councils = councils_named(question)
-            if asked and unstated_in_hits(asked, councils, hits, texts):
-                return unstated_decline(asked, councils)
+        if self.settings.retrieval.kind_check and (
+            asked := kind_asked(asked_in or question, question)
+        ):
+            named_councils = councils_named(question)  # only a question asking a kind needs them
+            if unstated_in_hits(asked, named_councils, hits, texts):
+                return unstated_decline(asked, named_councils)
         # A question naming the decision it is about needs no words of it in the hits.
         if not named and not is_relevant(
             question, hits, self.settings.retrieval.min_keyword_overlap

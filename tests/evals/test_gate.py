@@ -50,6 +50,25 @@ def test_retrieval_only_eval_passes_the_committed_baseline(built_index, tmp_path
     assert "<table>" in html and "Against the baseline" in html and "q01" in html
 
 
+def test_the_eval_measures_the_configured_k_unless_told(built_index, tmp_path: Path) -> None:
+    # Configured otherwise, ask gives the model another number of paragraphs: so does eval.
+    result = run_cli(
+        "eval",
+        "--gold",
+        str(GOLD),
+        "--retrieval-only",
+        "--systems",
+        "pipeline",
+        "--index",
+        str(built_index.dir),
+        "--record",
+        str(tmp_path / "run.jsonl"),
+        env={"LGSCO_RETRIEVAL__K": "4"},
+    )
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert EvalRun.read(tmp_path / "run.jsonl").k == 4
+
+
 def test_a_retrieval_regression_fails_the_run(built_index, tmp_path: Path) -> None:
     # One candidate from each retriever: far worse retrieval than the baseline recorded.
     result = run_cli(
