@@ -38,7 +38,7 @@ from assistant.evaluation.runner import (
     Progress,
     _git_state,
     _now,
-    _standalone,
+    standalone_query,
     step_counter,
 )
 from assistant.evaluation.splits import RETRIEVAL_SPLITS, question_splits
@@ -215,7 +215,7 @@ def run_crossval(
             if key not in searched:
                 retrieval = settings.retrieval.model_copy(update={**config, "k": k})
                 retriever = _CachedHybrid(index=index, settings=retrieval)
-                searched[key] = {q.id: _pipeline_row(retriever, q, k) for q in gold}
+                searched[key] = {q.id: recorded_row(retriever, q, k) for q in gold}
             rows.append(searched[key])
             for _ in gold:
                 tick(f"configuration {number}/{len(configs)}")
@@ -224,11 +224,11 @@ def run_crossval(
     retriever = HybridRetriever(
         index=index, settings=settings.retrieval.model_copy(update={"k": k})
     )
-    retriever.search(_standalone(gold[0]), gold[0].filters, k)  # warm: first-query costs
+    retriever.search(standalone_query(gold[0]), gold[0].filters, k)  # warm: first-query costs
     timings = []
     for question in gold:
         started = time.perf_counter()
-        retriever.search(_standalone(question), question.filters, k)
+        retriever.search(standalone_query(question), question.filters, k)
         timings.append(time.perf_counter() - started)
         tick("latency")
     baseline_rows: dict[str, dict[str, Row]] = {}
@@ -237,7 +237,7 @@ def run_crossval(
         baseline_rows[system.name], baseline_timings[system.name] = {}, []
         for question in gold:
             started = time.perf_counter()
-            items = system.search(_standalone(question), question.filters, k)
+            items = system.search(standalone_query(question), question.filters, k)
             baseline_timings[system.name].append(time.perf_counter() - started)
             baseline_rows[system.name][question.id] = {
                 "metrics": retrieval_metrics(items, question.expected, k)
@@ -379,8 +379,10 @@ def _ids_key(allowed: Iterable[str] | None) -> tuple[str, ...] | None:
     return None if allowed is None else tuple(sorted(allowed))
 
 
-def _pipeline_row(retriever: HybridRetriever, question: GoldQuestion, k: int) -> Row:
-    query = _standalone(question)
+def recorded_row(retriever: HybridRetriever, question: GoldQuestion, k: int) -> Row:
+    """A question's retrieval metrics and the gate's features, searched once per
+    configuration; `abstains` decides the gate from them at any operating point."""
+    query = standalone_query(question)
     if retriever.settings.split_questions:
         hits = search_in_parts(retriever.search, query, question.filters, k)
     else:

@@ -164,7 +164,7 @@ def run_eval(
             tick(f"{PIPELINE} {question.id}")
     for system in baselines:
         for question in gold:
-            query = _standalone(question)
+            query = standalone_query(question)
             started = time.perf_counter()
             items = system.search(query, question.filters, k)
             elapsed = time.perf_counter() - started
@@ -177,7 +177,8 @@ def run_eval(
     return run
 
 
-def _standalone(question: GoldQuestion) -> str:
+def standalone_query(question: GoldQuestion) -> str:
+    """What is searched for a gold question: a follow-up joined to the question before."""
     return (
         join_follow_up(question.history[-1], question.question)
         if question.history
@@ -199,7 +200,7 @@ def _pipeline_row(
         row["timings"] = answer.timings
         row["usage"] = answer.usage
         return row
-    query = _standalone(question)
+    query = standalone_query(question)
     started = time.perf_counter()
     hits = assistant.retrieve(query, question.filters, k)
     elapsed = time.perf_counter() - started
@@ -215,7 +216,7 @@ def _failed_row(assistant: Assistant, question: GoldQuestion, k: int, error: str
     """A question whose model reply failed: its retrieval scored, no answer metric (the
     summary counts it under `failed`, so an answer rate is never raised by leaving it out
     unseen)."""
-    query = _standalone(question)
+    query = standalone_query(question)
     hits = assistant.retrieve(query, question.filters, k)
     row = _row(PIPELINE, question, query, [as_item(h) for h in hits], k)
     row["error"] = error

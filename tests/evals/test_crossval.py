@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from assistant.answer.assistant import Assistant
 from assistant.evaluation.crossval import (
     abstains,
     assign_folds,
     effective_config,
     grid_configs,
+    recorded_row,
     render_markdown,
     run_crossval,
 )
 from assistant.evaluation.gold import load_gold
+from assistant.evaluation.runner import standalone_query
 from assistant.evaluation.splits import question_splits, shared_content_words
 from tests.conftest import ROOT, make_settings
 
@@ -114,3 +117,32 @@ def test_crossval_reports_held_out_figures(built_index, tmp_path: Path) -> None:
     assert "16 configurations, 8 searched" in text
     saved = json.loads(cv.write(tmp_path / "cv.json").read_text())
     assert saved["held_out"]["all"]["mrr"] == cv.held_out["all"]["mrr"]
+
+
+def test_recorded_gate_decides_every_gold_question_as_the_assistant_does(built_index) -> None:
+    """`abstains` restates `Assistant.declined_because` on recorded features, so each fold
+    can choose the gate's operating point without searching again. A check added to one
+    and not mirrored in the other shows here: every question of every committed gold set
+    (their unanswerable ones exercise the council, topic, kind and overlap checks) is
+    decided by both, at the shipped settings, from the same search."""
+    settings = make_settings(built_index.dir)
+    gate = settings.retrieval
+    assistant = Assistant(settings, index=built_index)
+    k = gate.k
+    decided = {"declined": 0, "passed": 0}
+    mismatched = []
+    for path in sorted((ROOT / "evals").glob("gold*.jsonl")):
+        for question in load_gold(path):
+            row = recorded_row(assistant.retriever, question, k)
+            recorded = abstains(
+                row, gate.min_keyword_overlap, 0.0, gate.topic_check, gate.kind_check
+            )
+            query = standalone_query(question)
+            hits = assistant.retrieve(query, question.filters, k)
+            live = not assistant.answerable(query, hits, question.question)
+            decided["declined" if live else "passed"] += 1
+            if recorded != live:
+                mismatched.append(f"{path.name} {question.id}: recorded {recorded}, live {live}")
+    assert mismatched == []
+    # Both outcomes occur often enough for the comparison to mean something.
+    assert decided["declined"] >= 50 and decided["passed"] >= 250, decided
