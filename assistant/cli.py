@@ -544,6 +544,20 @@ def print_eval_summary(outcome: EvalOutcome) -> None:
             f"{stage} p50/p95", f"{value['p50']:.3f}/{value['p95']:.3f}", *[""] * (len(names) - 1)
         )
     out.print(table)
+    splits = systems["pipeline"].get("splits") or {}
+    if splits:
+        by_split = Table(title="by split (answerable questions)")
+        by_split.add_column("split")
+        for name in names:
+            by_split.add_column(name, justify="right")
+        for split, figures in splits.items():
+            for metric in (f"hit@{run.k}", f"recall@{run.k}", "mrr"):
+                cells = [systems[n].get("splits", {}).get(split, {}).get(metric) for n in names]
+                by_split.add_row(
+                    f"{split} ({figures['questions']}) {metric}",
+                    *("–" if c is None else f"{c:.3f}" for c in cells),
+                )
+        out.print(by_split)
     if comparison:
         for m in comparison.metrics:
             if m.delta:

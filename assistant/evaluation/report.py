@@ -46,6 +46,8 @@ def render_markdown(run: EvalRun, comparison: Comparison | None = None) -> str:
         "",
     ]
     lines += _summary_table(run)
+    if run.summary["systems"].get(PIPELINE, {}).get("splits"):
+        lines += ["", f"## By split (hit@{run.k} / recall@{run.k} / MRR)", "", *_split_table(run)]
     if comparison is not None:
         lines += ["", "## Against the baseline", "", *_comparison(comparison)]
     lines += ["", "## Per question (our pipeline)", "", *_question_table(run)]
@@ -79,6 +81,17 @@ def _summary_table(run: EvalRun) -> list[str]:
             f"| tokens prompt / completion | {tokens['prompt']:,} / {tokens['completion']:,} |"
             + " |" * (len(names) - 1)
         )
+    return rows
+
+
+def _split_table(run: EvalRun) -> list[str]:
+    systems = run.summary["systems"]
+    names = [n for n in (PIPELINE, "bm25", "dense", "naive") if n in systems]
+    rows = ["| split | " + " | ".join(_SYSTEM_LABELS.get(n, n) for n in names) + " |"]
+    rows.append("|---" * (len(names) + 1) + "|")
+    for split, figures in systems[PIPELINE]["splits"].items():
+        cells = [split_cell(systems[n].get("splits", {}).get(split), run.k) for n in names]
+        rows.append(f"| {split} ({figures['questions']}) | " + " | ".join(cells) + " |")
     return rows
 
 
@@ -160,6 +173,13 @@ def _filters(filters: dict[str, Any]) -> str:
 
 def _cell(text: str) -> str:
     return html.escape(text.replace("\n", " ").replace("|", "\\|"), quote=False)
+
+
+def split_cell(figures: dict[str, Any] | None, k: int) -> str:
+    """One system's figures on a split: "hit@k / recall@k / MRR"."""
+    if not figures:
+        return "–"
+    return " / ".join(_fmt(figures.get(m)) for m in (f"hit@{k}", f"recall@{k}", "mrr"))
 
 
 def _fmt(value: Any) -> str:

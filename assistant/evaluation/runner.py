@@ -26,10 +26,12 @@ from assistant.evaluation.metrics import (
     aggregators,
     answer_metrics,
     first_match,
+    mean_of,
     model_speeds,
     percentile,
     retrieval_metrics,
 )
+from assistant.evaluation.splits import RETRIEVAL_SPLITS, question_splits
 from assistant.evaluation.systems import SYSTEMS, as_item, make_systems
 from assistant.index import Index
 from assistant.llm.backend import ChatBackend
@@ -143,6 +145,7 @@ def run_eval(
         )
     )
     tick = step_counter(len(gold) * (len(baselines) + (1 if PIPELINE in systems else 0)), progress)
+    splits = {q.id: question_splits(q, index.store) for q in gold}
 
     if PIPELINE in systems:
         failed_in_a_row: list[str] = []
@@ -160,6 +163,7 @@ def run_eval(
                         f"({', '.join(failed_in_a_row)}), so the eval stopped: {exc}"
                     ) from exc
                 row = _failed_row(assistant, question, k, str(exc))
+            row["splits"] = list(splits[question.id])
             run.questions.append(row)
             tick(f"{PIPELINE} {question.id}")
     for system in baselines:
@@ -170,6 +174,7 @@ def run_eval(
             elapsed = time.perf_counter() - started
             row = _row(system.name, question, query, items, k)
             row["timings"] = {"retrieval_s": round(elapsed, 4)}
+            row["splits"] = list(splits[question.id])
             run.questions.append(row)
             tick(f"{system.name} {question.id}")
     run.summary = summarise(run)
@@ -311,9 +316,29 @@ def summarise(run: EvalRun) -> dict[str, Any]:
                     "p95": _round(percentile(values, 0.95)),
                 }
         summary["latency"] = latency
+        summary["splits"] = _by_split(rows, run.k)
         summary["questions"] = len(rows)
         systems[name] = summary
     return {"type": "summary", "systems": systems}
+
+
+def _by_split(rows: Sequence[dict[str, Any]], k: int) -> dict[str, dict[str, float | None]]:
+    """Retrieval figures for each split beyond "all" that holds a question (see
+    `splits.question_splits`); none for a run recorded before rows named their splits."""
+    found: dict[str, dict[str, float | None]] = {}
+    for split in RETRIEVAL_SPLITS:
+        if split == "all":
+            continue
+        metric_rows = [r["metrics"] for r in rows if split in r.get("splits", ())]
+        if metric_rows:
+            found[split] = {
+                "questions": len(metric_rows),
+                **{
+                    metric: _round(mean_of(metric)(metric_rows))
+                    for metric in (f"hit@{k}", f"recall@{k}", "mrr")
+                },
+            }
+    return found
 
 
 def run_stamp(header: dict) -> str:

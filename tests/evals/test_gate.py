@@ -4,9 +4,14 @@ does: the real index, real Chroma and the real embedding model; the fake model f
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pytest
+
 from assistant.evaluation import EvalRun, compare, run_eval, write_report
+from assistant.evaluation.gold import load_gold
+from assistant.evaluation.splits import question_splits
 from assistant.settings import RetrievalSettings
 from tests.conftest import ROOT, make_settings, run_cli
 
@@ -49,6 +54,23 @@ def test_retrieval_only_eval_passes_the_committed_baseline(built_index, tmp_path
     html = report.read_text()
     assert "<table>" in html and "Against the baseline" in html and "q01" in html
 
+    # Per split, each system's figures are the means over the questions of that split.
+    gold = {q.id: q for q in load_gold(GOLD)}
+    splits = systems["pipeline"]["splits"]
+    assert set(splits) == {"paraphrase", "cross-decision", "filtered", "follow-up"}
+    assert "By split" in html
+    for system in systems:
+        for split, figures in systems[system]["splits"].items():
+            members = [
+                r["metrics"]
+                for r in run.rows(system).values()
+                if split in question_splits(gold[r["id"]], built_index.store)
+            ]
+            assert figures["questions"] == len(members) > 0
+            assert figures["mrr"] == pytest.approx(
+                sum(m["mrr"] for m in members) / len(members), abs=1e-4
+            )
+
 
 def test_the_eval_measures_the_configured_k_unless_told(built_index, tmp_path: Path) -> None:
     # Configured otherwise, ask gives the model another number of paragraphs: so does eval.
@@ -67,6 +89,8 @@ def test_the_eval_measures_the_configured_k_unless_told(built_index, tmp_path: P
     )
     assert result.exit_code == 0, result.stdout + result.stderr
     assert EvalRun.read(tmp_path / "run.jsonl").k == 4
+    assert "by split" in result.stdout
+    assert re.search(r"paraphrase \(\d+\) hit@4", result.stdout)
 
 
 def test_a_retrieval_regression_fails_the_run(built_index, tmp_path: Path) -> None:
