@@ -97,11 +97,52 @@ _QUESTIONS: tuple[tuple[re.Pattern[str], Asked], ...] = (
 )
 
 
+_AUXILIARY = frozenset(
+    "did do does was were is are has have had will would should could can must may might".split()
+)
+_SUBJECT = frozenset(
+    "i you he she they we it her his their my our the a an this that ms mr mrs miss".split()
+)
+# Words that make a clause after them a question even when it reads as a statement:
+# "I want to know how much the council paid" asks for an amount.
+_ASKING = frozenset(
+    "know tell ask asking asked wonder wondering idea sure check confirm remind explain".split()
+)
+_CLAUSE_START = re.compile(
+    r"(?:^|[.?!:;,(\-–—]|\b(?:and|but|so|or|then|also|exactly|roughly|about|just))\s*$"
+)
+
+
+def _inside_a_statement(lowered: str, start: int, end: int) -> bool:
+    """Whether the question phrase at `start:end` opens a clause inside a statement, not a
+    question: "when deciding how much help she's given", "for how many years her complaint
+    dragged on". Such a clause runs subject first (after at most one noun), follows a word
+    of its sentence, and follows no word of asking."""
+    before, after = lowered[:start], lowered[end:].split()
+    if _CLAUSE_START.search(before) or set(before.split()[-4:]) & _ASKING:
+        return False
+    if lowered[:end].split()[-1] in _AUXILIARY:  # "when did", "when was": a question
+        return False
+    for word in after[:2]:
+        word = word.strip("?,.!'’")
+        if word in _AUXILIARY:
+            return False
+        if word.split("'")[0].split("’")[0] in _SUBJECT:
+            return True
+    return False
+
+
 def asked_for(question: str) -> Asked | None:
-    """The kind of fact the question asks for, by its first question phrase; None when it
+    """The kind of fact the question asks for, by its first question phrase that is a
+    question (not a clause inside a statement, see `_inside_a_statement`); None when it
     asks for none of them."""
     lowered = question.lower()
-    found = [(m.start(), asked) for pattern, asked in _QUESTIONS if (m := pattern.search(lowered))]
+    found = [
+        (m.start(), asked)
+        for pattern, asked in _QUESTIONS
+        for m in pattern.finditer(lowered)
+        if not _inside_a_statement(lowered, m.start(), m.end())
+    ]
     # A deadline phrase and a date phrase can start at one "when": the deadline is listed
     # first, and min keeps the first of equal starts.
     return min(found, key=lambda f: f[0])[1] if found else None

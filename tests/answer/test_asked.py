@@ -51,6 +51,14 @@ from tests.conftest import (
         ("Did the Ombudsman find fault when a council refused to hear a complaint?", None),
         ("Did the council have to apologise?", None),
         ("Why did the Ombudsman stop investigating?", None),
+        # a question phrase inside a statement asks for nothing ...
+        ("Can the council count her compensation when it decides how much support she gets?", None),
+        ("Was she paid anything for how many months the council delayed?", None),
+        # ... but it does after a word of asking, at the start of a clause, or inverted
+        ("I'd like to know how much the council paid the grandparents", AMOUNT),
+        ("Hackney - how much they offered Mr B?", AMOUNT),
+        ("Tell me how long the stage two investigation took", DURATION),
+        ("The carer was owed money, so how much did the council pay her?", AMOUNT),
     ],
 )
 def test_the_kind_of_fact_a_question_asks_for(question: str, kind: object) -> None:
