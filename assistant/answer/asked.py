@@ -4,14 +4,14 @@
 else: sentences that cite the right paragraph but name no amount do not answer it, however
 well they are supported. The embedded model writes such sentences (it restates the
 paragraph it cites), so an answer is checked for the kind of fact asked: an amount, a length
-of time, an age, a count, a percentage, a date, or a deadline (a date or a length of
-time). When the model's sentences state none, the shown sentences that do are quoted; when
-no shown sentence states one, the decisions found do not answer the question.
+of time, an age, a count, a percentage, a frequency, a date, or a deadline (a date or a
+length of time). When the model's sentences state none, the shown sentences that do are
+quoted; when no shown sentence states one, the decisions found do not answer the question.
 
 Only explicit question phrases are read ("how much", "how long", "how many weeks", "how
-old", "what percentage", "when did", "what date", "by when"); a question asking anything
-else asks for no kind. "When" asks for a date only in the past tense ("when did", "when
-was"): "when does the Ombudsman find fault" asks for circumstances.
+old", "how often", "what percentage", "when did", "what date", "by when"); a question
+asking anything else asks for no kind. "When" asks for a date only in the past tense
+("when did", "when was"): "when does the Ombudsman find fault" asks for circumstances.
 """
 
 from __future__ import annotations
@@ -72,6 +72,17 @@ DEADLINE = Asked(
     "a date or a length of time",
     re.compile(f"{_DATE}|{DURATION.stated.pattern}", re.IGNORECASE),
 )
+# How often: "twice a week", "every two weeks", "monthly", "for each month".
+FREQUENCY = Asked(
+    "a frequency",
+    re.compile(
+        r"\b(?:once|twice|\w+\s+times)\s+(?:a|an|per|each|every)\b"
+        r"|\b(?:daily|weekly|fortnightly|monthly|quarterly|yearly|annually)\b"
+        r"|\bevery\s+(?:\w+\s+)?(?:day|week|fortnight|month|year)s?\b"
+        r"|\b(?:per|each)\s+(?:day|week|fortnight|month|year)\b",
+        re.IGNORECASE,
+    ),
+)
 PERCENTAGE = Asked("a percentage", re.compile(r"\d\s?(?:%|per\s?cent)", re.IGNORECASE))
 # A count: a number that is not a year, a paragraph number or a sum of money.
 COUNT = Asked(
@@ -88,6 +99,7 @@ _QUESTIONS: tuple[tuple[re.Pattern[str], Asked], ...] = (
     (re.compile(r"\bwhat percentage\b|\bwhat proportion\b"), PERCENTAGE),
     (re.compile(rf"\bhow long\b|\bhow many {_UNIT}\b"), DURATION),
     (re.compile(r"\bhow old\b|\bwhat age\b"), AGE),
+    (re.compile(r"\bhow (?:often|frequently|regularly)\b"), FREQUENCY),
     (re.compile(r"\bhow many\b"), COUNT),
     (
         re.compile(r"\bby when\b|\bwhen (?:did|do|does|must|should)\b[^?]*\bhave to\b"),

@@ -13,6 +13,7 @@ from assistant.answer.asked import (
     DATE,
     DEADLINE,
     DURATION,
+    FREQUENCY,
     PERCENTAGE,
     asked_for,
 )
@@ -41,6 +42,7 @@ from tests.conftest import (
         ("Which council took the niece away, and how old was she?", AGE),
         ("How many of the carer's complaints were upheld?", COUNT),
         ("What percentage of complaints does the Ombudsman uphold?", PERCENTAGE),
+        ("How often was the dad supposed to see his son?", FREQUENCY),
         ("When did Mr B first complain to Hackney?", DATE),
         ("On what date was the Tower Hamlets decision issued?", DATE),
         ("So when was it finally sorted?", DATE),
@@ -84,6 +86,11 @@ def test_which_sentences_state_each_kind() -> None:
     assert not DATE.stated_in("The Children Act 1989 sets out a three-stage procedure.")
     assert not DATE.stated_in("pay £2000 within four weeks; it may not delay")
     assert DEADLINE.stated_in("report back within six months") and DEADLINE.stated_in("by May 2021")
+    assert FREQUENCY.stated_in("contact twice a week") and FREQUENCY.stated_in("every two weeks")
+    assert FREQUENCY.stated_in("a payment of £50 for each month the council delayed")
+    # "once" joining clauses, or a single span of time, says nothing of how often
+    assert not FREQUENCY.stated_in("Once her complaint has completed stage two, she may return.")
+    assert not FREQUENCY.stated_in("The social worker visited a week later.")
 
 
 def answer_citing(index: Index, question: str, ref: str, number: int, statement: str) -> Answer:
