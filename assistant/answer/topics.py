@@ -15,7 +15,9 @@ with case, apostrophes and plural endings ignored; abbreviations ("EHCP", "SGO")
 only as written, as whole words. A topic may also be named by a group of wordings that all
 stand in the text, in any order (`together`: "time limit", "complaint" and "ombudsman").
 A profession someone asking may hold (`asker`: advocate, solicitor, councillor...) names no
-topic where the question says the asker is one ("I'm an advocate for a parent...").
+topic where the question says the asker is one ("I'm an advocate for a parent..."). A
+decision may also mention a topic by a wording too broad to name it in a question
+(`in_decisions`: "residential care" for a care home).
 """
 
 from __future__ import annotations
@@ -43,11 +45,14 @@ class Topic:
     # A profession someone asking may hold: "I'm an advocate for a parent" says who asks,
     # not what about, so a wording right after such a self-description names no topic.
     asker: bool = False
+    # Normalised wordings by which a decision mentions the topic but which, in a question,
+    # are too broad to name it: a care home is "residential care" in an adult care decision.
+    in_decisions: tuple[str, ...] = ()
 
     def mentioned_in(self, normalised: str, original: str) -> bool:
         """Whether a text (given normalised by `_normalise`, and as written) mentions it."""
         return (
-            any(f" {v} " in normalised for v in self.variants)
+            any(f" {v} " in normalised for v in (*self.variants, *self.in_decisions))
             or any(re.search(rf"\b{re.escape(a)}\b", original) for a in self.abbreviations)
             or self.named_together(normalised)
         )
@@ -119,6 +124,9 @@ def load_topics(path: Path) -> tuple[Topic, ...]:
                 source=entry.get("source", ""),
                 together=together,
                 asker=bool(entry.get("asker", False)),
+                in_decisions=tuple(
+                    " ".join(words(w)) for w in entry.get("in_decisions", []) if words(w)
+                ),
             )
         )
     return tuple(topics)

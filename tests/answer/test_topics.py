@@ -282,3 +282,24 @@ def test_an_advocate_asking_about_a_decision_is_answered_not_declined(built_inde
     )
     assert answer.answered
     assert any(c.ref == "20 008 394" for c in answer.citations)
+
+
+def test_a_decision_mentions_a_topic_by_a_wording_too_broad_to_name_it_in_a_question() -> None:
+    care_home = next(t for t in default_topics() if t.name.startswith("care home"))
+    assert mentions("He wanted to move out of residential care to live on his own.", care_home)
+    # In a question the wording is ambiguous (a children's home, a residential school).
+    assert topics_named("Is residential care ever paid for by the council?") == ()
+
+
+def test_a_care_home_question_is_answered_from_a_decision_saying_residential_care(
+    built_index,
+) -> None:
+    # 15 020 256 says only "residential care": before `in_decisions`, the gate declined this
+    # question for naming a topic none of the decisions found mentions.
+    fake = Assistant(make_settings(built_index.dir), index=built_index, llm="fake")
+    answer = fake.ask(
+        "After his stroke a man was kept in a care home though he wanted a flat of his own. "
+        "What did the councils have to pay him?"
+    )
+    assert answer.answered
+    assert {c.ref for c in answer.citations} & {"15 020 256", "16 005 249"}
