@@ -120,6 +120,7 @@ _SUBJECT = frozenset(
 _ASKING = frozenset(
     "know tell ask asking asked wonder wondering idea sure check confirm remind explain".split()
 )
+_APOSTROPHE = re.compile(r"['’]")
 _CLAUSE_START = re.compile(
     r"(?:^|[.?!:;,(\-–—]|\b(?:and|but|so|or|then|also|exactly|roughly|about|just))\s*$"
 )
@@ -136,10 +137,10 @@ def _inside_a_statement(lowered: str, start: int, end: int) -> bool:
     if lowered[:end].split()[-1] in _AUXILIARY:  # "when did", "when was": a question
         return False
     for word in after[:2]:
-        word = word.strip("?,.!'’")
+        word = _APOSTROPHE.split(word.strip("?,.!"))[0]  # "she's" -> "she"
         if word in _AUXILIARY:
             return False
-        if word.split("'")[0].split("’")[0] in _SUBJECT:
+        if word in _SUBJECT:
             return True
     return False
 

@@ -90,7 +90,7 @@ def _split_table(run: EvalRun) -> list[str]:
     rows = ["| split | " + " | ".join(_SYSTEM_LABELS.get(n, n) for n in names) + " |"]
     rows.append("|---" * (len(names) + 1) + "|")
     for split, figures in systems[PIPELINE]["splits"].items():
-        cells = [split_cell(systems[n].get("splits", {}).get(split), run.k) for n in names]
+        cells = [_split_cell(systems[n].get("splits", {}).get(split), run.k) for n in names]
         rows.append(f"| {split} ({figures['questions']}) | " + " | ".join(cells) + " |")
     return rows
 
@@ -175,7 +175,7 @@ def _cell(text: str) -> str:
     return html.escape(text.replace("\n", " ").replace("|", "\\|"), quote=False)
 
 
-def split_cell(figures: dict[str, Any] | None, k: int) -> str:
+def _split_cell(figures: dict[str, Any] | None, k: int) -> str:
     """One system's figures on a split: "hit@k / recall@k / MRR"."""
     if not figures:
         return "–"

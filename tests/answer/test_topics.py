@@ -105,6 +105,8 @@ def test_the_shipped_topics_each_have_a_source_and_wordings_of_their_own() -> No
     assert all(t.source and (t.variants or t.abbreviations) for t in shipped)
     wordings = Counter(v for t in shipped for v in t.variants)
     assert [w for w, n in wordings.items() if n > 1] == []
+    # A wording only a decision mentions a topic by names no topic in a question either.
+    assert {w for t in shipped for w in t.in_decisions} & set(wordings) == set()
 
 
 def test_a_sample_decision_a_topic_cites_mentions_it(built_index) -> None:
