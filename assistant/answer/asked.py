@@ -4,14 +4,15 @@
 else: sentences that cite the right paragraph but name no amount do not answer it, however
 well they are supported. The embedded model writes such sentences (it restates the
 paragraph it cites), so an answer is checked for the kind of fact asked: an amount, a length
-of time, an age, a count, a percentage, a frequency, a date, or a deadline (a date or a
-length of time). When the model's sentences state none, the shown sentences that do are
+of time, an age, a count, a percentage, a frequency, a person's name, a date, or a deadline
+(a date or a length of time). When the model's sentences state none, the shown sentences that do are
 quoted; when no shown sentence states one, the decisions found do not answer the question.
 
 Only explicit question phrases are read ("how much", "how long", "how many weeks", "how
-old", "how often", "what percentage", "when did", "what date", "by when"); a question
-asking anything else asks for no kind. "When" asks for a date only in the past tense
-("when did", "when was"): "when does the Ombudsman find fault" asks for circumstances.
+old", "how often", "what percentage", "what was the name of", "when did", "what date", "by
+when"); a question asking anything else asks for no kind. "When" asks for a date only in the
+past tense ("when did", "when was"): "when does the Ombudsman find fault" asks for
+circumstances.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Asked:
 
     name: str
     stated: re.Pattern[str]
+    why: str = ""  # told with a decline, when the kind is never stated for a known reason
 
     def stated_in(self, text: str) -> bool:
         return bool(self.stated.search(text))
@@ -83,6 +85,14 @@ FREQUENCY = Asked(
         re.IGNORECASE,
     ),
 )
+# A person's name: a title and a surname. The Ombudsman's published decisions name no one
+# involved ("Ms X", "Mr B", "the social worker"), so a question asking who someone was by
+# name is declined, as nothing shown can state it.
+NAME = Asked(
+    "a person's name",
+    re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z]+"),
+    why="The Ombudsman's published decisions do not name the people involved.",
+)
 PERCENTAGE = Asked("a percentage", re.compile(r"\d\s?(?:%|per\s?cent)", re.IGNORECASE))
 # A count: a number that is not a year, a paragraph number or a sum of money.
 COUNT = Asked(
@@ -94,6 +104,9 @@ COUNT = Asked(
     ),
 )
 
+_BE = r"(?:['’]?s| (?:was|is|were|are))"  # "what's", "whats", "what was"
+_WHOSE = r"(?:the|her|his|their|my)"
+
 _QUESTIONS: tuple[tuple[re.Pattern[str], Asked], ...] = (
     (re.compile(r"\bhow much\b|\bwhat (?:exact |total )?(?:amount|sum)\b"), AMOUNT),
     (re.compile(r"\bwhat percentage\b|\bwhat proportion\b"), PERCENTAGE),
@@ -101,6 +114,17 @@ _QUESTIONS: tuple[tuple[re.Pattern[str], Asked], ...] = (
     (re.compile(r"\bhow old\b|\bwhat age\b"), AGE),
     (re.compile(r"\bhow (?:often|frequently|regularly)\b"), FREQUENCY),
     (re.compile(r"\bhow many\b"), COUNT),
+    # "what was the name of the social worker", "what was the IRO's name"; not the name of
+    # a council, a decision or a document, which the decisions do state.
+    (
+        re.compile(
+            rf"\bwhat{_BE}? (?:the |her |his |their )?names? of (?:{_WHOSE} )?+"
+            r"(?!council|local authority|authority|borough|decision|act\b|policy|guidance|law|"
+            r"regulation|procedure|process|scheme|report|case)"
+            rf"|\bwhat{_BE} {_WHOSE} [a-z ]{{1,30}}['’]s? names?\b"
+        ),
+        NAME,
+    ),
     (
         re.compile(r"\bby when\b|\bwhen (?:did|do|does|must|should)\b[^?]*\bhave to\b"),
         DEADLINE,

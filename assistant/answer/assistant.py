@@ -503,7 +503,7 @@ def unstated_decline(asked: Asked, named: Sequence[NamedCouncil] = ()) -> str:
         found += f" about {' or '.join(c.name for c in named)}"
     return (
         f"The decisions in the index {DECLINE_PHRASE}: {found} states {asked.name} for it, "
-        "so nothing is cited."
+        "so nothing is cited." + (f" {asked.why}" if asked.why else "")
     )
 
 

@@ -14,6 +14,7 @@ from assistant.answer.asked import (
     DEADLINE,
     DURATION,
     FREQUENCY,
+    NAME,
     PERCENTAGE,
     asked_for,
 )
@@ -43,6 +44,11 @@ from tests.conftest import (
         ("How many of the carer's complaints were upheld?", COUNT),
         ("What percentage of complaints does the Ombudsman uphold?", PERCENTAGE),
         ("How often was the dad supposed to see his son?", FREQUENCY),
+        ("What was the name of the IRO who chaired the review?", NAME),
+        ("what was the foster carer's name", NAME),
+        # the name of a council or a document is stated, not anonymised
+        ("What is the name of the council in the kinship carer case?", None),
+        ("What's the name of the policy the council relied on?", None),
         ("When did Mr B first complain to Hackney?", DATE),
         ("On what date was the Tower Hamlets decision issued?", DATE),
         ("So when was it finally sorted?", DATE),
@@ -86,6 +92,9 @@ def test_which_sentences_state_each_kind() -> None:
     assert not DATE.stated_in("The Children Act 1989 sets out a three-stage procedure.")
     assert not DATE.stated_in("pay £2000 within four weeks; it may not delay")
     assert DEADLINE.stated_in("report back within six months") and DEADLINE.stated_in("by May 2021")
+    # decisions anonymise the people in them: "Ms X" is no name
+    assert NAME.stated_in("Mr Smith, the social worker, visited")
+    assert not NAME.stated_in("Ms X complained; Mr B's children")
     assert FREQUENCY.stated_in("contact twice a week") and FREQUENCY.stated_in("every two weeks")
     assert FREQUENCY.stated_in("a payment of £50 for each month the council delayed")
     # "once" joining clauses, or a single span of time, says nothing of how often
@@ -125,6 +134,18 @@ def test_a_question_whose_kind_of_fact_no_hit_states_is_declined_before_the_mode
     question = "What percentage of stage two complaints about children's services is upheld?"
     answer = declined_without_the_model(built_index, question)
     assert answer.text == unstated_decline(PERCENTAGE)
+
+
+def test_a_question_asking_a_persons_name_is_declined_before_the_model(
+    built_index: Index,
+) -> None:
+    """Published decisions name no one involved: asked who someone was by name, the gate
+    declines rather than let the model answer with what the decision says of them."""
+    question = "What was the name of the Hackney social worker Mr B complained about?"
+    answer = declined_without_the_model(built_index, question)
+    assert answer.text == unstated_decline(NAME, councils_named(question))
+    assert "about Hackney states a person's name" in answer.text
+    assert answer.text.endswith("do not name the people involved.")
 
 
 def test_with_the_kind_check_off_the_answer_is_declined_after_the_model(
