@@ -5,8 +5,9 @@ else: sentences that cite the right paragraph but name no amount do not answer i
 well they are supported. The embedded model writes such sentences (it restates the
 paragraph it cites), so an answer is checked for the kind of fact asked: an amount, a length
 of time, an age, a count, a percentage, a frequency, a person's name, a date, or a deadline
-(a date or a length of time). When the model's sentences state none, the shown sentences that do are
-quoted; when no shown sentence states one, the decisions found do not answer the question.
+(a date or a length of time). When the model's sentences state none, the shown sentences
+that do are quoted; when no shown sentence states one, the decisions found do not answer
+the question. A person's name is never stated: published decisions name no one involved.
 
 Only explicit question phrases are read ("how much", "how long", "how many weeks", "how
 old", "how often", "what percentage", "what was the name of", "when did", "what date", "by
