@@ -110,26 +110,26 @@ def load_topics(path: Path) -> tuple[Topic, ...]:
         data = tomllib.load(handle)
     topics = []
     for entry in data.get("topic", []):
-        variants = tuple(
-            dict.fromkeys(" ".join(words(v)) for v in entry.get("variants", []) if words(v))
-        )
         together = tuple(
             tuple(" ".join(words(w)) for w in group) for group in entry.get("together", [])
         )
         topics.append(
             Topic(
                 name=entry["name"],
-                variants=variants,
+                variants=_wordings(entry.get("variants", [])),
                 abbreviations=tuple(entry.get("abbreviations", [])),
                 source=entry.get("source", ""),
                 together=together,
                 asker=bool(entry.get("asker", False)),
-                in_decisions=tuple(
-                    " ".join(words(w)) for w in entry.get("in_decisions", []) if words(w)
-                ),
+                in_decisions=_wordings(entry.get("in_decisions", [])),
             )
         )
     return tuple(topics)
+
+
+def _wordings(written: Iterable[str]) -> tuple[str, ...]:
+    """Wordings as `Topic` holds them: normalised, each once, none empty."""
+    return tuple(dict.fromkeys(n for w in written if (n := " ".join(words(w)))))
 
 
 def topics_named(text: str, topics: Iterable[Topic] | None = None) -> tuple[Topic, ...]:

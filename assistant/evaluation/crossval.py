@@ -41,7 +41,7 @@ from assistant.evaluation.runner import (
     standalone_query,
     step_counter,
 )
-from assistant.evaluation.splits import RETRIEVAL_SPLITS, question_splits
+from assistant.evaluation.splits import RETRIEVAL_SPLITS, question_splits, split_means
 from assistant.evaluation.systems import SYSTEMS, as_item, make_systems
 from assistant.index import Index
 from assistant.parsing.common import find_refs
@@ -525,14 +525,11 @@ def _nested(
 def _by_split(
     rows: dict[str, Row], splits: dict[str, tuple[str, ...]], k: int
 ) -> dict[str, dict[str, float | None]]:
-    found: dict[str, dict[str, float | None]] = {}
-    for split in RETRIEVAL_SPLITS:
-        metrics = [r["metrics"] for qid, r in rows.items() if split in splits[qid]]
-        found[split] = {
-            name: (sum(m[name] for m in metrics) / len(metrics) if metrics else None)
-            for name in (f"hit@{k}", f"recall@{k}", "mrr", f"ndcg@{k}")
-        }
-    return found
+    figures = split_means(
+        ((splits[qid], r["metrics"]) for qid, r in rows.items()),
+        (f"hit@{k}", f"recall@{k}", "mrr", f"ndcg@{k}"),
+    )
+    return {split: means for split, (_, means) in figures.items()}
 
 
 def _gate_figures(rows: dict[str, Row], answerable: dict[str, bool]) -> dict[str, float | None]:

@@ -26,12 +26,11 @@ from assistant.evaluation.metrics import (
     aggregators,
     answer_metrics,
     first_match,
-    mean_of,
     model_speeds,
     percentile,
     retrieval_metrics,
 )
-from assistant.evaluation.splits import RETRIEVAL_SPLITS, question_splits
+from assistant.evaluation.splits import question_splits, split_means
 from assistant.evaluation.systems import SYSTEMS, as_item, make_systems
 from assistant.index import Index
 from assistant.llm.backend import ChatBackend
@@ -325,20 +324,14 @@ def summarise(run: EvalRun) -> dict[str, Any]:
 def _by_split(rows: Sequence[dict[str, Any]], k: int) -> dict[str, dict[str, float | None]]:
     """Retrieval figures for each split beyond "all" that holds a question (see
     `splits.question_splits`); none for a run recorded before rows named their splits."""
-    found: dict[str, dict[str, float | None]] = {}
-    for split in RETRIEVAL_SPLITS:
-        if split == "all":
-            continue
-        metric_rows = [r["metrics"] for r in rows if split in r.get("splits", ())]
-        if metric_rows:
-            found[split] = {
-                "questions": len(metric_rows),
-                **{
-                    metric: _round(mean_of(metric)(metric_rows))
-                    for metric in (f"hit@{k}", f"recall@{k}", "mrr")
-                },
-            }
-    return found
+    figures = split_means(
+        ((r.get("splits", ()), r["metrics"]) for r in rows), (f"hit@{k}", f"recall@{k}", "mrr")
+    )
+    return {
+        split: {"questions": count, **{name: _round(mean) for name, mean in means.items()}}
+        for split, (count, means) in figures.items()
+        if split != "all" and count
+    }
 
 
 def run_stamp(header: dict) -> str:

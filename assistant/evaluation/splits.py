@@ -15,8 +15,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
+
 from assistant.answer.relevance import content_stems
 from assistant.evaluation.gold import GoldQuestion, normalise_text
+from assistant.evaluation.metrics import mean_of
 from assistant.index.store import Store
 
 PARAPHRASE_MAX_SHARED = 1
@@ -58,3 +62,16 @@ def question_splits(question: GoldQuestion, store: Store) -> tuple[str, ...]:
     if "follow-up" in tags or question.history:
         found.append("follow-up")
     return tuple(found)
+
+
+def split_means(
+    members: Iterable[tuple[Collection[str], Mapping[str, Any]]], metrics: Sequence[str]
+) -> dict[str, tuple[int, dict[str, float | None]]]:
+    """For each retrieval split, how many rows it holds and each metric's mean over them
+    (None when it holds none). `members` pairs each row's splits with its metrics."""
+    members = list(members)
+    found: dict[str, tuple[int, dict[str, float | None]]] = {}
+    for split in RETRIEVAL_SPLITS:
+        in_split = [row for splits, row in members if split in splits]
+        found[split] = (len(in_split), {name: mean_of(name)(in_split) for name in metrics})
+    return found
