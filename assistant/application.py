@@ -42,7 +42,12 @@ from assistant.evaluation import (
 )
 from assistant.evaluation.compare import Comparison
 from assistant.evaluation.crossval import CrossValidation, render_markdown, run_crossval
-from assistant.evaluation.replay import REPLAY, replay_backend, retrieval_changed
+from assistant.evaluation.replay import (
+    REPLAY,
+    replay_backend,
+    replay_settings,
+    retrieval_changed,
+)
 from assistant.evaluation.report import write_markdown
 from assistant.evaluation.runner import run_stamp
 from assistant.evaluation.systems import SYSTEMS
@@ -317,7 +322,7 @@ class Application:
         recorded = EvalRun.read(replay) if replay else None
         runs_dir = _runs_folder(record, self.settings.runs_dir)
         run = run_eval(
-            self.settings,
+            replay_settings(self.settings, recorded) if recorded else self.settings,
             gold,
             k=k or self.settings.retrieval.k,
             llm=self.llm,

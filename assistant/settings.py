@@ -174,6 +174,15 @@ class LLMSettings(BaseModel):
             "structured output: its [P1]-marked text passes the same checks."
         ),
     )
+    focus_words: int = Field(
+        default=60,
+        ge=0,
+        description=(
+            "A shown paragraph longer than this many words is shown to the model as its "
+            "sentences nearest the question, up to about this many words (0: every "
+            "paragraph whole). Prompt reading is most of the wait for the first token"
+        ),
+    )
     fake_token_delay_s: float = Field(
         default=0.0, description="The fake backend's pause per token: a slow model for load tests"
     )

@@ -31,6 +31,7 @@ from assistant.answer.councils import (
     unmatched_councils,
 )
 from assistant.answer.events import AnswerEvent, AskEvent, EvidenceEvent, TokenEvent, Turn
+from assistant.answer.focus import Focus
 from assistant.answer.relevance import is_relevant
 from assistant.answer.topics import quoted_names, unmentioned_topics
 from assistant.errors import InputError, LLMError
@@ -126,6 +127,10 @@ class Assistant:
     @cached_property
     def retriever(self) -> HybridRetriever:
         return HybridRetriever(index=self.index, settings=self.settings.retrieval)
+
+    @cached_property
+    def focus(self) -> Focus:
+        return Focus(self.index.embedder.encode, self.settings.llm.focus_words)
 
     @cached_property
     def fault_retriever(self) -> HybridRetriever:
@@ -294,7 +299,9 @@ class Assistant:
             yield AnswerEvent(self._answer(run, text=declined, answered=False))
             return
 
-        context = Context.of(run.hits)
+        asked = kind_asked(run.question, run.standalone)
+        bodies = self.focus.bodies(run.standalone, [hit.text for hit in run.hits], asked)
+        context = Context.of(run.hits, bodies=bodies)
         messages = self.answer_prompt.messages(
             context=context.text, question=neutralise(run.standalone)
         )

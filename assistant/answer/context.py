@@ -89,9 +89,16 @@ class Context:
     shown: dict[str, Shown]
 
     @classmethod
-    def of(cls, hits: Sequence[RetrievedParagraph], keys: KeyScheme | None = None) -> Context:
+    def of(
+        cls,
+        hits: Sequence[RetrievedParagraph],
+        keys: KeyScheme | None = None,
+        bodies: Sequence[str] | None = None,
+    ) -> Context:
+        """`bodies`: what to show of each hit's text (`Focus`); by default the whole."""
         shown = {}
-        for key, hit in zip((keys or paragraph_keys)(hits), hits, strict=True):
+        texts = bodies if bodies is not None else [hit.text for hit in hits]
+        for key, hit, text in zip((keys or paragraph_keys)(hits), hits, texts, strict=True):
             # Every token here is read before the first token of the reply (about 70 a
             # second on 2 cores), so the header holds only what a claim may need: the
             # decision's date and the key a second time were left out (answer.v4's run).
@@ -99,7 +106,7 @@ class Context:
             header = f"[{key}] {paragraph_label(', '.join(hit.refs), hit.number)}, " + (
                 f"{hit.section} ({details})" if details else hit.section
             )
-            shown[key] = Shown(hit, neutralise(" ".join(header.split())), neutralise(hit.text))
+            shown[key] = Shown(hit, neutralise(" ".join(header.split())), neutralise(text))
         return cls(shown)
 
     @property

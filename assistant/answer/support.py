@@ -157,9 +157,10 @@ class Support:
 
 def sentences_of(paragraph: str) -> list[str]:
     """A paragraph's sentences in its own words; each bullet and sub-item is one or more
-    sentences of its own, without its bullet mark."""
+    sentences of its own, without its bullet mark. A line with no word (the ellipsis that
+    marks sentences left out of a long paragraph, `focus.GAP`) is none."""
     lines = (line.strip().lstrip("•").strip() for line in paragraph.splitlines())
-    return split_sentences("\n".join(line for line in lines if line))
+    return split_sentences("\n".join(line for line in lines if any(c.isalnum() for c in line)))
 
 
 def list_introduced(lead_in: str, paragraph: str) -> str | None:

@@ -3,8 +3,8 @@
 A change to what happens after the model (claim checks, the fallback, the gate) is measured
 on the embedded model's real replies in seconds instead of a ten-minute model run. The
 replay is exact only where retrieval still shows the model the same paragraphs under the
-same keys: `retrieval_changed` names the questions where it does not, whose replies then
-cite keys that now mean other paragraphs.
+same keys, and as much of each (`replay_settings`): `retrieval_changed` names the questions
+where retrieval does not, whose replies then cite keys that now mean other paragraphs.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from assistant.evaluation.runner import PIPELINE, EvalRun
 from assistant.injection import neutralise
 from assistant.llm.backend import ChatBackend
 from assistant.llm.fake import ReplayChatModel
+from assistant.settings import Settings
 
 REPLAY = "replay"
 # Keys by rank, as runs recorded before `context_keys` showed them: in a structured
@@ -29,6 +30,17 @@ REPLAY = "replay"
 _RANK_KEY = re.compile(r"P(\d+)")
 _RANK_KEY_FIELD = re.compile(r'("key"\s*:\s*")P(\d+)"')
 _RANK_MARKER = re.compile(r"\[P\d+(?:\s*[,;]\s*P\d+)*\]")
+
+
+def replay_settings(settings: Settings, run: EvalRun) -> Settings:
+    """`settings` with the model shown each paragraph as it was in `run`: cut to
+    `focus_words` as the run recorded, or whole in a run recorded before paragraphs were
+    cut. Checked against more or less than its model read, a recorded reply would be judged
+    on words it never saw, or lose the support of words it did."""
+    words = run.header.get("focus_words") or 0
+    return settings.model_copy(
+        update={"llm": settings.llm.model_copy(update={"focus_words": int(words)})}
+    )
 
 
 def replay_backend(run: EvalRun, path: Path, gold: Sequence[GoldQuestion]) -> ChatBackend:

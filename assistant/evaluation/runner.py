@@ -370,6 +370,8 @@ def _header(
         "prompt_version": None if retrieval_only else assistant.answer_prompt.version,
         # How the model was shown its keys; a replay translates a run recorded with others.
         "context_keys": None if retrieval_only else ANSWER_KEYS,
+        # How much of a long paragraph the model was shown (`focus`); a replay shows the same.
+        "focus_words": None if retrieval_only else settings.llm.focus_words,
         "index": {
             "dir": str(index.dir),
             "fingerprint": index.stored_fingerprint(),

@@ -1,8 +1,8 @@
 """Deterministic chat models for tests and offline dry runs where wording does not matter.
 
 `ExtractiveFakeChatModel` answers from the context it is given the way a careful model
-would: the first sentence of each of the first two paragraphs, each followed by its key.
-With no context keys in the prompt it declines in the prompt's own words.
+would: the first sentence shown of each of the first two paragraphs, each followed by its
+key. With no context keys in the prompt it declines in the prompt's own words.
 `ScriptedChatModel` replies with canned texts in turn. Both record every prompt they were
 sent (`sent`), so a test can assert what the model saw, and whether it was called at all.
 """
@@ -46,7 +46,10 @@ def extractive_reply(prompt: str, sentences: int = 2, *, structured: bool = Fals
         return latest
     claims = []
     for match in list(_CONTEXT.finditer(prompt))[:sentences]:
-        text = match.group("text").strip().split("\n", 1)[0]
+        # The first line with a word: a long paragraph may be shown from a later sentence,
+        # its cut marked by an ellipsis line (`assistant.answer.focus`).
+        lines = match.group("text").strip().splitlines()
+        text = next((line for line in lines if any(c.isalnum() for c in line)), "")
         first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].rstrip(".:;")
         claims.append({"key": match.group("key"), "statement": f"{first}."})
     if structured:

@@ -116,3 +116,29 @@ def test_replaying_a_retrieval_only_run_is_one_clear_line(built_index, tmp_path:
     assert result.exit_code == 2
     assert "retrieval-only run has no model replies to replay" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_run_whose_model_saw_whole_paragraphs_is_replayed_with_whole_paragraphs(
+    built_index, tmp_path: Path
+) -> None:
+    """A run recorded before long paragraphs were cut for the model (no `focus_words` in its
+    header) is replayed showing each paragraph whole, so its replies are checked against
+    what its model saw: they give back the same answers."""
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text((ROOT / "evals" / "gold.jsonl").read_text())
+    settings = make_settings(built_index.dir)
+    whole = settings.model_copy(update={"llm": settings.llm.model_copy(update={"focus_words": 0})})
+    run = run_eval(whole, gold, k=5, llm="fake", systems=["pipeline"], index=built_index)
+    header, *rows = run.write(tmp_path / "recorded.jsonl").read_text().splitlines()
+    old_header = json.loads(header)
+    assert old_header.pop("focus_words") == 0
+    old = tmp_path / "old.jsonl"
+    old.write_text("\n".join([json.dumps(old_header), *rows]) + "\n")
+    result = _replay(built_index, gold, old, tmp_path / "replayed.jsonl")
+    assert result.exit_code == 0, result.stderr
+    replayed = EvalRun.read(tmp_path / "replayed.jsonl")
+    assert replayed.header["focus_words"] == 0
+    before, after = run.rows(), replayed.rows()
+    assert [i for i, row in before.items() if row["answer"]["answered"]]
+    for question_id, row in before.items():
+        assert after[question_id]["answer"]["text"] == row["answer"]["text"]
