@@ -9,9 +9,10 @@ import pytest
 from pydantic import SecretStr
 
 from assistant.answer import NOT_ANSWERED, AnswerEvent, Assistant, EvidenceEvent, TokenEvent, Turn
-from assistant.answer.assistant import QUOTED
+from assistant.answer.assistant import QUOTED, kind_asked
 from assistant.answer.claims import check_claims, parse_claims
 from assistant.answer.context import paragraph_keys
+from assistant.answer.focus import GAP
 from assistant.answer.verify import figures
 from assistant.errors import InputError
 from assistant.evaluation.metrics import groundedness
@@ -207,18 +208,25 @@ def test_the_prompt_holds_the_keyed_paragraphs_the_question_and_the_decline_sent
     built_index: Index,
 ) -> None:
     backend = scripted("Councils must follow all three stages [P1].")
-    answer = assistant_with(built_index, backend).ask(QUESTION)
+    assistant = assistant_with(built_index, backend)
+    answer = assistant.ask(QUESTION)
     [prompt] = backend.model.prompts
     assert prompt.startswith("system: You answer questions about decisions")
     assert f"or only: {DECLINED}" in prompt
     assert f"Question: {QUESTION}" in prompt
     # Each hit is shown under its key (its paragraph's number under its decision's letter),
-    # with its decision, paragraph and own words, and nothing else is.
+    # with its decision, paragraph and own words (a long one's nearest the question), and
+    # nothing else is.
     keys = paragraph_keys(answer.hits)
-    for key, hit in zip(keys, answer.hits, strict=True):
+    texts = [hit.text for hit in answer.hits]
+    bodies = assistant.focus.bodies(QUESTION, texts, kind_asked(QUESTION, QUESTION))
+    assert bodies != texts, "no paragraph was long enough to be cut"
+    for key, hit, body in zip(keys, answer.hits, bodies, strict=True):
         assert key == f"{key[0]}{hit.number}"
         assert f"[{key}] {', '.join(hit.refs)} ¶{hit.number}, {hit.section}" in prompt
-        assert hit.text in prompt
+        assert f"<paragraph>\n{body}\n</paragraph>" in prompt
+        for line in body.split("\n"):
+            assert line == GAP or line.removeprefix("• ") in hit.text
     assert re.findall(r"^\[([A-Z]\d+)\] ", prompt, re.MULTILINE) == keys
     letters = {hit.ref: key[0] for key, hit in zip(keys, answer.hits, strict=True)}
     assert sorted(letters.values()) == list("ABCDE"[: len(letters)])
