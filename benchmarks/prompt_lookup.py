@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 import assistant  # noqa: F401 - environment first
-from assistant.answer.assistant import Assistant
+from assistant.answer.assistant import Assistant, kind_asked
 from assistant.answer.claims import claims_schema
 from assistant.answer.context import Context
 from assistant.evaluation.gold import load_gold
@@ -46,12 +46,15 @@ class Tally:
 
 def requests(settings: Settings, count: int) -> list[dict]:
     """The chat requests `assistant ask` would send for the first `count` answerable
-    questions of the project's gold set."""
+    questions of the project's gold set, long paragraphs cut as `settings.llm.focus_words`
+    says."""
     helper = Assistant(settings, llm="fake")
     bodies = []
     for question in [q for q in load_gold(ROOT / "evals" / "gold.jsonl") if q.answerable][:count]:
         hits, _ = helper.evidence(question.question, question.filters, 5)
-        context = Context.of(hits)
+        asked = kind_asked(question.question, question.question)
+        shown = helper.focus.bodies(question.question, [hit.text for hit in hits], asked)
+        context = Context.of(hits, bodies=shown)
         messages = helper.answer_prompt.messages(
             context=context.text, question=neutralise(question.question)
         )
