@@ -298,3 +298,11 @@ def load_settings(**overrides: object) -> Settings:
                 f"{error['msg']}"
             )
         raise SettingsError("Unusable setting: " + "; ".join(problems)) from None
+
+
+def with_focus_words(settings: Settings, words: int) -> Settings:
+    """`settings` with each shown paragraph over `words` words cut for the model (0: every
+    paragraph whole; see `LLMSettings.focus_words`)."""
+    return settings.model_copy(
+        update={"llm": settings.llm.model_copy(update={"focus_words": words})}
+    )

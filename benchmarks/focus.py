@@ -22,14 +22,8 @@ import httpx
 
 import assistant  # noqa: F401 - environment first
 from assistant.llm.local_server import LocalServer, ensure_local_model
-from assistant.settings import Settings
+from assistant.settings import Settings, with_focus_words
 from benchmarks.prompt_lookup import requests
-
-
-def with_focus(settings: Settings, words: int) -> Settings:
-    return settings.model_copy(
-        update={"llm": settings.llm.model_copy(update={"focus_words": words})}
-    )
 
 
 def main() -> None:
@@ -40,8 +34,8 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     ways = {
-        "whole": requests(with_focus(settings, 0), args.questions),
-        "cut": requests(with_focus(settings, args.words), args.questions),
+        "whole": requests(with_focus_words(settings, 0), args.questions),
+        "cut": requests(with_focus_words(settings, args.words), args.questions),
     }
     timings: dict[str, list[dict]] = {name: [] for name in ways}
     replies: dict[str, list[str]] = {name: [] for name in ways}

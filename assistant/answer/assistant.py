@@ -102,6 +102,11 @@ class _Run:
         """Record the time from the start to now as `stage`."""
         self.timings[stage] = time.perf_counter() - self.started
 
+    @cached_property
+    def asked(self) -> Asked | None:
+        """The kind of fact the question asks for; read once `standalone` is set."""
+        return kind_asked(self.question, self.standalone)
+
 
 class Assistant:
     def __init__(
@@ -299,8 +304,7 @@ class Assistant:
             yield AnswerEvent(self._answer(run, text=declined, answered=False))
             return
 
-        asked = kind_asked(run.question, run.standalone)
-        bodies = self.focus.bodies(run.standalone, [hit.text for hit in run.hits], asked)
+        bodies = self.focus.bodies(run.standalone, [hit.text for hit in run.hits], run.asked)
         context = Context.of(run.hits, bodies=bodies)
         messages = self.answer_prompt.messages(
             context=context.text, question=neutralise(run.standalone)
@@ -344,7 +348,7 @@ class Assistant:
         check = check_claims(claims, shown, self.council_names)
         # A "typical remedy" question's amounts come from the computed figures below.
         is_remedies = remedies.is_remedies_question(run.standalone)
-        asked = kind_asked(run.question, run.standalone)
+        asked = run.asked
         # The fact asked about a named council is stated by that council's decisions: "How
         # much did Dudley pay?" is not answered by Tower Hamlets' £50 a month.
         named = councils_named(run.standalone) if asked else ()

@@ -22,7 +22,7 @@ from assistant.evaluation.runner import PIPELINE, EvalRun
 from assistant.injection import neutralise
 from assistant.llm.backend import ChatBackend
 from assistant.llm.fake import ReplayChatModel
-from assistant.settings import Settings
+from assistant.settings import Settings, with_focus_words
 
 REPLAY = "replay"
 # Keys by rank, as runs recorded before `context_keys` showed them: in a structured
@@ -37,10 +37,7 @@ def replay_settings(settings: Settings, run: EvalRun) -> Settings:
     `focus_words` as the run recorded, or whole in a run recorded before paragraphs were
     cut. Checked against more or less than its model read, a recorded reply would be judged
     on words it never saw, or lose the support of words it did."""
-    words = run.header.get("focus_words") or 0
-    return settings.model_copy(
-        update={"llm": settings.llm.model_copy(update={"focus_words": int(words)})}
-    )
+    return with_focus_words(settings, int(run.header.get("focus_words") or 0))
 
 
 def replay_backend(run: EvalRun, path: Path, gold: Sequence[GoldQuestion]) -> ChatBackend:

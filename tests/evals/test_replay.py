@@ -9,6 +9,7 @@ from pathlib import Path
 
 from assistant.answer.context import keys_for_paragraphs
 from assistant.evaluation import EvalRun, run_eval
+from assistant.settings import with_focus_words
 from tests.conftest import ROOT, make_settings, run_cli
 
 
@@ -126,8 +127,7 @@ def test_a_run_whose_model_saw_whole_paragraphs_is_replayed_with_whole_paragraph
     what its model saw: they give back the same answers."""
     gold = tmp_path / "gold.jsonl"
     gold.write_text((ROOT / "evals" / "gold.jsonl").read_text())
-    settings = make_settings(built_index.dir)
-    whole = settings.model_copy(update={"llm": settings.llm.model_copy(update={"focus_words": 0})})
+    whole = with_focus_words(make_settings(built_index.dir), 0)
     run = run_eval(whole, gold, k=5, llm="fake", systems=["pipeline"], index=built_index)
     header, *rows = run.write(tmp_path / "recorded.jsonl").read_text().splitlines()
     old_header = json.loads(header)
