@@ -36,8 +36,8 @@ Encode = Callable[[list[str]], np.ndarray]
 
 @dataclass(frozen=True)
 class Unit:
-    """One sentence of a paragraph: the line it stands on, and whether that line is a list
-    item."""
+    """One sentence of a paragraph, or one whole list item: the line it stands on, and
+    whether that line is a list item."""
 
     line: int
     text: str
