@@ -37,7 +37,7 @@ from assistant.answer.topics import quoted_names, unmentioned_topics
 from assistant.errors import InputError, LLMError
 from assistant.index import Index
 from assistant.injection import flags, neutralise
-from assistant.llm import ChatBackend, make_chat_backend
+from assistant.llm import ChatBackend, make_chat_backend, token_usage
 from assistant.parsing.common import council_place, find_refs
 from assistant.parsing.limits import printable
 from assistant.privacy import keep_local
@@ -322,11 +322,7 @@ class Assistant:
                 streamed = len(statements)
             elif piece:
                 yield TokenEvent(piece)
-            if chunk.usage_metadata:
-                usage = {
-                    "prompt_tokens": chunk.usage_metadata.get("input_tokens", 0),
-                    "completion_tokens": chunk.usage_metadata.get("output_tokens", 0),
-                }
+            usage = token_usage(chunk.usage_metadata) or usage
         run.timings["generation_s"] = time.perf_counter() - run.started - run.timings["evidence_s"]
         yield AnswerEvent(self._verified(run, context, raw, usage))
 

@@ -36,10 +36,10 @@ from assistant.evaluation.gold import GoldQuestion, file_digest, load_gold
 from assistant.evaluation.metrics import percentile, retrieval_metrics
 from assistant.evaluation.runner import (
     Progress,
-    _git_state,
-    _now,
+    git_state,
     standalone_query,
     step_counter,
+    utc_now,
 )
 from assistant.evaluation.splits import RETRIEVAL_SPLITS, question_splits, split_means
 from assistant.evaluation.systems import SYSTEMS, as_item, make_systems
@@ -288,8 +288,8 @@ def run_crossval(
     untuned_index = 0  # the first configuration: no expansion, BM25 2x
     header = {
         "type": "crossval",
-        "started": _now(),
-        "git": _git_state(),
+        "started": utc_now(),
+        "git": git_state(),
         "gold": {"path": str(gold_path), "sha256": file_digest(gold_path), "questions": len(gold)},
         "k": k,
         "folds": folds,

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -64,6 +65,25 @@ def load_gold(path: Path) -> list[GoldQuestion]:
     if not path.is_file():
         raise InputError(f"No gold set at {path}: give a JSON Lines file (see evals/README.md)")
     questions: list[GoldQuestion] = []
+    for where, question in read_records(path, GoldQuestion):
+        if question.answerable and not question.expected:
+            raise InputError(f"{where}: an answerable question needs at least one expected item")
+        if not question.answerable and question.expected:
+            raise InputError(f"{where}: an unanswerable question cannot list expected items")
+        questions.append(question)
+    if not questions:
+        raise InputError(f"{path}: the gold set has no questions")
+    return questions
+
+
+Record = TypeVar("Record", bound=BaseModel)
+
+
+def read_records(path: Path, model: type[Record]) -> list[tuple[str, Record]]:
+    """Each line of a JSON Lines file read strictly as a `model` with an `id` used once,
+    with where it stands (`file:line`); blank lines and lines starting `//` are skipped.
+    Every problem is an `InputError` naming its line."""
+    records: list[tuple[str, Record]] = []
     seen: set[str] = set()
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("//"):
@@ -74,7 +94,7 @@ def load_gold(path: Path) -> list[GoldQuestion]:
         except json.JSONDecodeError as exc:
             raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
         try:
-            question = GoldQuestion.model_validate(row)
+            record = model.model_validate(row)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in exc.errors()
@@ -82,17 +102,12 @@ def load_gold(path: Path) -> list[GoldQuestion]:
             raise InputError(f"{where}: {problems}") from None
         except ValueError as exc:
             raise InputError(f"{where}: {exc}") from None
-        if question.id in seen:
-            raise InputError(f"{where}: the id {question.id!r} is used twice")
-        if question.answerable and not question.expected:
-            raise InputError(f"{where}: an answerable question needs at least one expected item")
-        if not question.answerable and question.expected:
-            raise InputError(f"{where}: an unanswerable question cannot list expected items")
-        seen.add(question.id)
-        questions.append(question)
-    if not questions:
-        raise InputError(f"{path}: the gold set has no questions")
-    return questions
+        identifier = str(getattr(record, "id", ""))
+        if identifier in seen:
+            raise InputError(f"{where}: the id {identifier!r} is used twice")
+        seen.add(identifier)
+        records.append((where, record))
+    return records
 
 
 def file_digest(path: Path) -> str:

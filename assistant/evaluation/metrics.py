@@ -7,7 +7,7 @@ an unanswerable question), so a run can be re-aggregated and bootstrapped from i
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,17 +162,23 @@ def _figure_text(text: str) -> str:
 
 def groundedness(answer: Answer) -> float | None:
     """Mean over the answer's sentences of how much of each is supported by the paragraphs it
-    cites: the share of its content words found in them, and 0 if any figure is not there.
-    An uncited sentence scores 0; computed remedy figures are not the model's and are
+    cites (`text_groundedness`). Computed remedy figures are not the model's and are
     checked by `figures_supported` instead, and the label introducing a quoted answer
     (`QUOTED_LABEL`) is the assistant's, not a claim. None for an abstention."""
     if not answer.answered:
         return None
-    quotes = {c.place: c.quote for c in answer.citations}
-    scores: list[float] = []
     generated = answer.text.replace(answer.figures, "") if answer.figures else answer.text
-    generated = QUOTED_LABEL.sub("", generated)
-    for sentence in split_sentences(generated):
+    return text_groundedness(
+        QUOTED_LABEL.sub("", generated), {c.place: c.quote for c in answer.citations}
+    )
+
+
+def text_groundedness(text: str, quotes: Mapping[tuple[str, int], str]) -> float:
+    """Mean over the text's sentences of the share of each one's content words found in the
+    paragraphs it cites (`quotes`, by place), 0 if any figure is not there; an uncited
+    sentence scores 0."""
+    scores: list[float] = []
+    for sentence in split_sentences(text):
         cited = [quotes.get(place) for place in Citation.markers_in(sentence)]
         source = " ".join(q for q in cited if q)
         if not source:

@@ -177,7 +177,7 @@ def run_eval(
             run.questions.append(row)
             tick(f"{system.name} {question.id}")
     run.summary = summarise(run)
-    run.header["finished"] = _now()
+    run.header["finished"] = utc_now()
     return run
 
 
@@ -276,13 +276,13 @@ def summarise(run: EvalRun) -> dict[str, Any]:
         metric_rows = [r["metrics"] for r in rows]
         with_answers = run.with_answers and name == PIPELINE
         summary: dict[str, Any] = {
-            metric: _round(aggregate(metric_rows))
+            metric: round_figure(aggregate(metric_rows))
             for metric, aggregate in aggregators(run.k, with_answers).items()
         }
         if name == PIPELINE and not with_answers:
             summary.update(
                 {
-                    metric: _round(aggregate(metric_rows))
+                    metric: round_figure(aggregate(metric_rows))
                     for metric, aggregate in aggregators(run.k, True).items()
                     if metric.startswith("abstention")
                 }
@@ -291,17 +291,17 @@ def summarise(run: EvalRun) -> dict[str, Any]:
             # Questions whose model reply failed: no answer metric counts them.
             summary["failed"] = sum(1 for r in rows if "error" in r)
             for cost in COST_METRICS:
-                summary[cost] = _round(sum(r.get(cost) or 0.0 for r in metric_rows))
+                summary[cost] = round_figure(sum(r.get(cost) or 0.0 for r in metric_rows))
             answered = [r for r in metric_rows if r.get("abstained") == 0.0]
-            summary["interventions_per_answer"] = _round(
+            summary["interventions_per_answer"] = round_figure(
                 sum(r.get("interventions") or 0.0 for r in answered) / len(answered)
                 if answered
                 else None
             )
-            summary["prompt_tokens_per_question"] = _round(
+            summary["prompt_tokens_per_question"] = round_figure(
                 sum(r.get("usage", {}).get("prompt_tokens", 0) for r in rows) / len(rows)
             )
-            summary.update({name: _round(v) for name, v in model_speeds(rows).items()})
+            summary.update({name: round_figure(v) for name, v in model_speeds(rows).items()})
             summary["tokens"] = {
                 "prompt": sum(r.get("usage", {}).get("prompt_tokens", 0) for r in rows),
                 "completion": sum(r.get("usage", {}).get("completion_tokens", 0) for r in rows),
@@ -311,8 +311,8 @@ def summarise(run: EvalRun) -> dict[str, Any]:
             values = [r["timings"][stage] for r in rows if stage in r.get("timings", {})]
             if values:
                 latency[stage] = {
-                    "p50": _round(percentile(values, 0.5)),
-                    "p95": _round(percentile(values, 0.95)),
+                    "p50": round_figure(percentile(values, 0.5)),
+                    "p95": round_figure(percentile(values, 0.95)),
                 }
         summary["latency"] = latency
         summary["splits"] = _by_split(rows, run.k)
@@ -328,7 +328,7 @@ def _by_split(rows: Sequence[dict[str, Any]], k: int) -> dict[str, dict[str, flo
         ((r.get("splits", ()), r["metrics"]) for r in rows), (f"hit@{k}", f"recall@{k}", "mrr")
     )
     return {
-        split: {"questions": count, **{name: _round(mean) for name, mean in means.items()}}
+        split: {"questions": count, **{name: round_figure(mean) for name, mean in means.items()}}
         for split, (count, means) in figures.items()
         if split != "all" and count
     }
@@ -341,7 +341,9 @@ def run_stamp(header: dict) -> str:
 
 def default_run_path(runs_dir: Path, run: EvalRun) -> Path:
     commit = (run.header["git"].get("commit") or "nogit")[:8]
-    return runs_dir / f"{run_stamp(run.header)}-{commit}-{run.header['mode']}.jsonl"
+    # A drafts run is named as one: 20261126T132100-720a594a-drafts-local.jsonl
+    mode = "-".join(filter(None, (run.header.get("kind"), run.header["mode"])))
+    return runs_dir / f"{run_stamp(run.header)}-{commit}-{mode}.jsonl"
 
 
 def _header(
@@ -355,14 +357,12 @@ def _header(
     retrieval_only: bool,
     mode: str | None = None,
 ) -> dict[str, Any]:
-    index = assistant.index
-    stats = index.store.stats()
     model = None if retrieval_only else assistant.backend.name
     backend = mode or llm or settings.llm.backend
     return {
         "type": "run",
-        "started": _now(),
-        "git": _git_state(),
+        "started": utc_now(),
+        "git": git_state(),
         "gold": {"path": str(gold_path), "sha256": file_digest(gold_path), "questions": len(gold)},
         "k": k,
         "mode": "retrieval-only" if retrieval_only else backend,
@@ -372,12 +372,7 @@ def _header(
         "context_keys": None if retrieval_only else ANSWER_KEYS,
         # How much of a long paragraph the model was shown (`focus`); a replay shows the same.
         "focus_words": None if retrieval_only else settings.llm.focus_words,
-        "index": {
-            "dir": str(index.dir),
-            "fingerprint": index.stored_fingerprint(),
-            "decisions": stats["decisions"],
-            "paragraphs": stats["paragraphs"],
-        },
+        "index": index_record(assistant.index),
         "settings": {
             "retrieval": settings.retrieval.model_dump(mode="json"),
             "embedding": settings.embedding.model_dump(mode="json"),
@@ -392,7 +387,18 @@ def _header(
     }
 
 
-def _git_state() -> dict[str, Any]:
+def index_record(index: Index) -> dict[str, Any]:
+    """The index a run read, as its header records it."""
+    stats = index.store.stats()
+    return {
+        "dir": str(index.dir),
+        "fingerprint": index.stored_fingerprint(),
+        "decisions": stats["decisions"],
+        "paragraphs": stats["paragraphs"],
+    }
+
+
+def git_state() -> dict[str, Any]:
     root = Path(__file__).resolve().parents[2]
     try:
         commit = subprocess.run(
@@ -410,9 +416,9 @@ def _git_state() -> dict[str, Any]:
     return {"commit": commit or None, "dirty": bool(dirty)}
 
 
-def _now() -> str:
+def utc_now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-def _round(value: float | None) -> float | None:
+def round_figure(value: float | None) -> float | None:
     return None if value is None else round(value, 4)

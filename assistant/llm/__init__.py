@@ -6,7 +6,14 @@
 - fake: deterministic, for tests where the model's wording does not matter.
 """
 
-from assistant.llm.backend import ChatBackend, make_chat_backend
+from assistant.llm.backend import ChatBackend, Reply, make_chat_backend, token_usage
 from assistant.llm.local_server import LocalServer, ensure_local_model
 
-__all__ = ["ChatBackend", "LocalServer", "ensure_local_model", "make_chat_backend"]
+__all__ = [
+    "ChatBackend",
+    "LocalServer",
+    "Reply",
+    "ensure_local_model",
+    "make_chat_backend",
+    "token_usage",
+]

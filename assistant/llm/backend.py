@@ -3,8 +3,9 @@ whose calls turn every client failure into one `LLMError`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, BaseMessageChunk
@@ -15,6 +16,22 @@ from assistant.llm import local_model
 from assistant.llm.fake import ExtractiveFakeChatModel
 from assistant.llm.local_server import LocalServer
 from assistant.settings import LLMBackend, LLMSettings
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    usage: dict[str, int]  # prompt_tokens, completion_tokens; empty when not counted
+
+
+def token_usage(metadata: Mapping[str, Any] | None) -> dict[str, int]:
+    """A reply's token counts as runs record them, from langchain's `usage_metadata`."""
+    if not metadata:
+        return {}
+    return {
+        "prompt_tokens": metadata.get("input_tokens", 0),
+        "completion_tokens": metadata.get("output_tokens", 0),
+    }
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,15 @@ class ChatBackend:
             return str(self.model.invoke(list(messages)).content)
         except Exception as exc:  # the client's connection and API errors
             raise self._failed(exc) from exc
+
+    def reply(self, messages: Sequence[BaseMessage], schema: dict | None = None) -> Reply:
+        """The model's whole reply (constrained to `schema` as `stream` does) with the tokens
+        it took, where the backend counts them."""
+        text, usage = "", {}
+        for chunk in self.stream(messages, schema):
+            text += chunk.content if isinstance(chunk.content, str) else ""
+            usage = token_usage(chunk.usage_metadata) or usage
+        return Reply(text, usage)
 
     def stream(
         self, messages: Sequence[BaseMessage], schema: dict | None = None
