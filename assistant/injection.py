@@ -38,6 +38,8 @@ _INSTRUCTION = re.compile(
     r"(?:previous|prior|above|earlier|preceding|former|system|original)\s+"
     r"(?:instructions?|prompts?|rules|directions|guidelines|context|messages?)"
     r"|\b(?:disregard|ignore)\s+(?:all\s+|any\s+|the\s+|your\s+)*(?:instructions|rules|prompt)\b"
+    r"|\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?(?:the\s+)?above\s+"
+    r"and\s+(?:just\s+|instead\s+|only\s+)?(?:say|answer|reply|respond|state|cite|write|tell)\b"
     r"|\b(?:system|developer)\s+(?:prompt|message|instructions?)\b"
     r"|\byou\s+are\s+(?:now\s+)?(?:an?\s+|the\s+)?(?:ai|assistant|chatbot|language\s+model|llm)\b"
     r"|\bas\s+an\s+(?:ai|language\s+model)\b"
