@@ -15,6 +15,7 @@ import hashlib
 import logging
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -22,7 +23,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from assistant.answer import Assistant, Context
-from assistant.answer.claims import check_claims, parse_claims
+from assistant.answer.claims import check_claims, claims_schema, parse_claims
 from assistant.answer.context import rank_keys
 from assistant.answer.relevance import content_words, is_relevant
 from assistant.answer.support import list_introduced
@@ -31,6 +32,7 @@ from assistant.answer.verify import split_sentences
 from assistant.errors import InputError
 from assistant.export import ATTRIBUTION, FootnotedDocument
 from assistant.injection import flags, neutralise
+from assistant.parsing.common import heading_key
 from assistant.types import (
     Citation,
     RetrievedParagraph,
@@ -48,6 +50,7 @@ MAX_COMPLAINT_CHARS = 20_000
 MAX_ISSUES = 5
 PRECEDENTS_PER_ISSUE = 2
 LETTER_PARAGRAPHS = 4
+LETTER_CLAIMS = 6  # the letter body is three to six sentences
 _GRIEVANCE = re.compile(
     r"\b(fail\w*|refus\w*|delay\w*|did ?n[o']t|not|never|without|wrong\w*|poor\w*|late|"
     r"ignor\w*|unhappy|complain\w*|lost|missed|stopp\w*|removed|inaccurate|unfair\w*|"
@@ -96,6 +99,8 @@ class Draft(_Value):
     timings: dict[str, float]
     model: str
     prompt_version: str
+    model_output: str = ""  # the letter's words as the model wrote them, before verification
+    usage: dict[str, int] = {}  # the letter's prompt and completion tokens, where counted
 
 
 @dataclass(frozen=True)
@@ -121,9 +126,20 @@ class Letter:
     verification: Verification
     model: str
     context: Context  # the paragraphs the letter cites
+    model_output: str = ""  # the model's words before verification
+    usage: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 NO_PRECEDENT = "No decision in the index is close enough to this issue."
+# Sections that state what was complained of, not what the Ombudsman decided.
+_ALLEGATIONS = {heading_key(h) for h in ("The complaint", "Complaint summary")}
+NO_MODEL = "none"  # the model named by a draft whose letter was not written
+# The letter's greeting and closing, by audience: written here, never by the model.
+_SALUTATIONS: dict[Audience, tuple[str, str]] = {
+    "council": ("Dear [complainant's name],", "Yours sincerely,\n[Name], Complaints Manager"),
+    "complainant": ("Dear Complaints Manager,", "Yours faithfully,\n[Name]"),
+}
 AUDIENCES = {
     "council": "the council replying to the complainant",
     "complainant": "the complainant or advocate writing to the council",
@@ -257,6 +273,7 @@ class Drafter:
         min_overlap = self.settings.retrieval.min_keyword_overlap
         issues: list[DraftIssue] = []
         shown: list[RetrievedParagraph] = []
+        precedent: list[Precedented] = []  # each issue's words and its precedent, best first
         for issue in issue_texts:
             heading, words = issue.heading, issue.words
             hits, _ = self.assistant.evidence(words, filters, self.settings.retrieval.k, fault=True)
@@ -274,6 +291,7 @@ class Drafter:
                     unmatched=unmatched,
                 )
             )
+            precedent.append(Precedented(words, relevant))
             shown.extend(h for h in relevant if h not in shown)
 
         procedure = self._procedure(stage, complaint)
@@ -287,7 +305,7 @@ class Drafter:
             council_response=request.council_response,
             stage=stage,
             audience=audience,
-            shown=shown,
+            precedent=precedent,
         )
         citations = merge_citations(
             (p.citation for i in issues for p in i.precedents),
@@ -308,9 +326,14 @@ class Drafter:
             citations=citations,
             verification=letter.verification,
             set_aside=tuple(found.set_aside),
-            timings={"total_s": round(time.perf_counter() - started, 3)},
+            timings={
+                "letter_s": round(letter.seconds, 3),
+                "total_s": round(time.perf_counter() - started, 3),
+            },
             model=letter.model,
             prompt_version=self.assistant.prompt("draft").version,
+            model_output=letter.model_output,
+            usage=letter.usage,
         )
 
     def _unmatched_topics(self, words: str, hits: list[RetrievedParagraph]) -> str | None:
@@ -378,18 +401,20 @@ class Drafter:
         council_response: str | None,
         stage: int | None,
         audience: Audience,
-        shown: list[RetrievedParagraph],
+        precedent: list[Precedented],
     ) -> Letter:
-        if not shown:
+        chosen = letter_paragraphs(precedent)
+        if not chosen:
             return Letter(
                 text="The decisions in the index do not contain precedent close enough to this "
                 "complaint, so no letter is drafted from them.",
                 verification=Verification(),
-                model="none",
+                model=NO_MODEL,
                 context=Context({}),
             )
-        # A small model writes better from a few paragraphs: the best of each issue first.
-        context = Context.of(shown[:LETTER_PARAGRAPHS], keys=rank_keys)
+        started = time.perf_counter()
+        hits = [hit for hit, _ in chosen]
+        context = Context.of(hits, keys=rank_keys, bodies=self._bodies(chosen))
         prompt = self.assistant.prompt("draft")
         audience_text = (
             "from the council replying to the complainant"
@@ -410,22 +435,62 @@ class Drafter:
         backend = self.assistant.backend
         # Every sentence of the body must cite a shown paragraph that supports it, as in
         # answers; the greeting and closing are added here, not written by the model.
+        # A prompt asking for claims gets a reply constrained to them (keys only from those
+        # shown), where the backend offers structured output; else text with [P1] markers.
+        schema = (
+            claims_schema(list(context.shown), LETTER_CLAIMS) if prompt.output == "claims" else None
+        )
+        reply = backend.reply(messages, schema)
         result = check_claims(
-            parse_claims(backend.invoke(messages)), context.texts(), self.assistant.council_names
+            parse_claims(reply.text), context.texts(), self.assistant.council_names
         )
         fell_back = not result.sentences
         body = context.extractive() if fell_back else result.keyed()
-        greeting, closing = (
-            ("Dear [complainant's name],", "Yours sincerely,\n[Name], Complaints Manager")
-            if audience == "council"
-            else ("Dear Complaints Manager,", "Yours faithfully,\n[Name]")
-        )
+        greeting, closing = _SALUTATIONS[audience]
         return Letter(
             text=f"{greeting}\n\n{context.render(body.text)}\n\n{closing}",
             verification=result.verification(fell_back=fell_back),
             model=backend.name,
             context=context.only(body.keys),
+            model_output=reply.text,
+            usage=reply.usage,
+            seconds=time.perf_counter() - started,
         )
+
+    def _bodies(self, chosen: list[tuple[RetrievedParagraph, str]]) -> list[str]:
+        """What the letter's model is shown of each paragraph: a long one cut to its
+        sentences nearest the words of the issue it is precedent for (`Focus`), as an
+        answer shows them nearest the question."""
+        bodies = [hit.text for hit, _ in chosen]
+        for words in dict.fromkeys(words for _, words in chosen):
+            group = [i for i, (_, w) in enumerate(chosen) if w == words]
+            cut = self.assistant.focus.bodies(words, [chosen[i][0].text for i in group], None)
+            for i, body in zip(group, cut, strict=True):
+                bodies[i] = body
+        return bodies
+
+
+@dataclass(frozen=True)
+class Precedented:
+    """An issue's words and the precedent found for it, best first."""
+
+    words: str
+    hits: list[RetrievedParagraph]
+
+
+def letter_paragraphs(precedent: Sequence[Precedented]) -> list[tuple[RetrievedParagraph, str]]:
+    """The paragraphs the letter is written from, each with the words of its issue: the
+    best of each issue first, then the second best, up to `LETTER_PARAGRAPHS` (a small
+    model writes better from a few). A paragraph of a decision's "The complaint" section
+    states what someone alleged, not what the Ombudsman decided, and the letter describes
+    decisions: such paragraphs are left out while any other is found."""
+    ranked: list[tuple[RetrievedParagraph, str]] = []
+    for rank in range(max((len(p.hits) for p in precedent), default=0)):
+        for issue in precedent:
+            if rank < len(issue.hits) and issue.hits[rank] not in (h for h, _ in ranked):
+                ranked.append((issue.hits[rank], issue.words))
+    decided = [(h, w) for h, w in ranked if heading_key(h.section) not in _ALLEGATIONS]
+    return (decided or ranked)[:LETTER_PARAGRAPHS]
 
 
 def _sentence_about(text: str, word: str) -> str:
@@ -436,6 +501,15 @@ def _sentence_about(text: str, word: str) -> str:
     if chosen.rstrip().endswith(":") and (with_list := list_introduced(chosen, text)):
         return with_list
     return chosen.rstrip(":")
+
+
+def letter_body(draft: Draft) -> str:
+    """The part of the letter the model wrote (after verification), without the greeting
+    and closing; empty when no letter was drafted."""
+    if draft.model == NO_MODEL:
+        return ""
+    greeting, closing = _SALUTATIONS[draft.audience]
+    return draft.letter.removeprefix(greeting).removesuffix(closing).strip()
 
 
 def draft_markdown(draft: Draft) -> str:

@@ -48,15 +48,15 @@ class Claim:
     statement: str
 
 
-def claims_schema(keys: Sequence[str]) -> dict:
-    """A JSON schema for the model's reply: at most `MAX_CLAIMS` claims, each one shown key
+def claims_schema(keys: Sequence[str], max_claims: int = MAX_CLAIMS) -> dict:
+    """A JSON schema for the model's reply: at most `max_claims` claims, each one shown key
     and one short statement. An empty list is how the model says nothing answers."""
     return {
         "type": "object",
         "properties": {
             "claims": {
                 "type": "array",
-                "maxItems": MAX_CLAIMS,
+                "maxItems": max_claims,
                 "items": {
                     "type": "object",
                     "properties": {

@@ -1,6 +1,7 @@
 """Prompts are package data (`assistant/prompts/*.vN.md`), loaded with `importlib.resources`.
 
-A prompt file starts with a header declaring its name, version and variables, then has a
+A prompt file starts with a header declaring its name, version and variables (and its
+`output`, when the reply is structured claims rather than text), then has a
 `## system` and a `## user` section. Loading fails when the placeholders in the text differ
 from the declared variables. Sentences the code also relies on (`DECLINED`) are written in
 the files as `{declined}` and filled in here, so prompt, code and tests share one text.
@@ -28,6 +29,7 @@ DECLINED = f"The decisions provided {DECLINE_PHRASE}."
 # Fixed texts a prompt may use by name; they are not variables the caller fills.
 SHARED = {"declined": DECLINED}
 
+OUTPUTS = ("text", "claims")
 _HEADER = re.compile(r"^---\n(?P<header>.*?)\n---\n", re.DOTALL)
 _SECTION = re.compile(r"^## (system|user)\s*$", re.MULTILINE)
 
@@ -39,6 +41,8 @@ class Prompt:
     variables: frozenset[str]
     system: str
     user: str
+    # What the reply is: "claims" (JSON constrained by `claims_schema`) or plain "text".
+    output: str = "text"
 
     def template(self) -> ChatPromptTemplate:
         """The chat template, with the shared sentences filled in: takes `variables`."""
@@ -98,10 +102,14 @@ def parse_prompt(raw: str, *, where: str) -> Prompt:
         raise AssistantError(
             f"{where}: declares variables {sorted(declared)} but its text uses {sorted(found)}"
         )
+    output = fields.get("output", "text")
+    if output not in OUTPUTS:
+        raise AssistantError(f"{where}: output is one of {', '.join(OUTPUTS)}, not {output!r}")
     return Prompt(
         name=fields["name"],
         version=fields["version"],
         variables=declared,
         system=sections["system"],
         user=sections["user"],
+        output=output,
     )

@@ -39,7 +39,7 @@ def test_the_packaged_prompts_load_with_their_declared_variables() -> None:
         assert set(prompt.template().input_variables) == variables
 
 
-LATEST = {"answer": "v4", "condense": "v1", "draft": "v2"}
+LATEST = {"answer": "v4", "condense": "v1", "draft": "v3"}
 
 
 def test_the_decline_sentence_is_the_one_the_code_declares() -> None:
@@ -66,3 +66,14 @@ def test_a_folder_of_prompt_files_overrides_the_package(tmp_path: Path) -> None:
     assert load_prompt("answer", "answer.v9", tmp_path).version == "answer.v9"
     with pytest.raises(AssistantError, match="No prompt 'condense'"):
         load_prompt("condense", directory=tmp_path)
+
+
+def test_a_prompt_declares_whether_its_reply_is_claims_or_text() -> None:
+    """A prompt's header may say its reply is structured claims; text when it says nothing,
+    and any other value fails at load, naming the file."""
+    plain = FILE.format(declared="context, question")
+    assert parse_prompt(plain, where="ok").output == "text"
+    claims = plain.replace("variables:", "output: claims\nvariables:", 1)
+    assert parse_prompt(claims, where="ok").output == "claims"
+    with pytest.raises(AssistantError, match=r"v9.md: output is one of text, claims"):
+        parse_prompt(plain.replace("variables:", "output: json\nvariables:", 1), where="v9.md")
