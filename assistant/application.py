@@ -42,6 +42,7 @@ from assistant.evaluation import (
 )
 from assistant.evaluation.compare import Comparison
 from assistant.evaluation.crossval import CrossValidation, render_markdown, run_crossval
+from assistant.evaluation.drafts import run_draft_eval
 from assistant.evaluation.replay import (
     REPLAY,
     replay_backend,
@@ -342,6 +343,15 @@ class Application:
         if report is not None:
             write_report(report, run, comparison)
         return EvalOutcome(run=run, record=path, comparison=comparison, report=report)
+
+    def evaluate_drafts(
+        self, complaints: Path, *, record: Path | None = None, progress: Progress | None = None
+    ) -> tuple[EvalRun, Path]:
+        """Draft each complaint of a complaints set and record what became of the precedent
+        and the letter (`assistant.evaluation.drafts`); the run and where it is recorded."""
+        runs_dir = _runs_folder(record, self.settings.runs_dir)
+        run = run_draft_eval(Drafter(self.assistant), complaints, progress=progress)
+        return run, run.write(default_run_path(runs_dir, run) if runs_dir else record)
 
     def cross_validate(
         self,

@@ -1,5 +1,5 @@
-"""The command line: `assistant ingest | show | stats | ask | remedies | eval | serve | draft |
-sync | export | import`.
+"""The command line: `assistant ingest | show | stats | ask | remedies | eval | eval-drafts |
+serve | draft | sync | export | import`.
 
 Every command that reads or writes the index takes `--index DIR`; every command that calls
 the language model takes `--llm local|openai|fake`. Errors are one clear line, never a
@@ -497,6 +497,52 @@ def eval_command(
         )
         raise typer.Exit(1)
     if failed:
+        raise typer.Exit(1)
+
+
+@app.command("eval-drafts")
+@clear_errors
+def eval_drafts(
+    complaints: Annotated[
+        Path, typer.Option("--complaints", help="Complaints set (JSON Lines)")
+    ] = Path("evals/drafts-blind.jsonl"),
+    llm: LLMOption = None,
+    record: Annotated[
+        Path | None, typer.Option("--record", help="Where to write the run (default: evals/runs/)")
+    ] = None,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Draft a response to each complaint of a set; record the precedent found and what the
+    answer contract made of each letter."""
+    with progress_bar("drafts") as advance:
+        run, path = application(index, llm).evaluate_drafts(
+            complaints, record=record, progress=advance
+        )
+    summary = run.summary["systems"]["drafts"]
+    if as_json:
+        out.print_json(json.dumps({"record": str(path), "summary": summary}))
+    else:
+        table = Table(title=f"{summary['complaints']} complaints, {run.header['mode']}")
+        table.add_column("metric")
+        table.add_column("value", justify="right")
+        for metric, value in summary.items():
+            if isinstance(value, dict):
+                for stage, figures in value.items():
+                    table.add_row(f"{stage} p50/p95", f"{figures['p50']:.1f}/{figures['p95']:.1f}")
+            else:
+                shown = (
+                    "–" if value is None else f"{value:.3f}" if isinstance(value, float) else value
+                )
+                table.add_row(metric, str(shown))
+        out.print(table)
+        out.print(f"[dim]run recorded in {path}[/]")
+    failed = [r["id"] for r in run.questions if "error" in r]
+    if failed:
+        err.print(
+            f"[bold red]{len(failed)} complaint(s) got no letter, the model failed:[/] "
+            f"{', '.join(failed)}. They are left out of the figures; the run is recorded."
+        )
         raise typer.Exit(1)
 
 
