@@ -442,7 +442,7 @@ class Drafter:
         )
         reply = backend.reply(messages, schema)
         result = check_claims(
-            parse_claims(reply.text), context.texts(), self.assistant.council_names
+            parse_claims(reply.text), context.texts(), self.assistant.council_names, complaint
         )
         fell_back = not result.sentences
         body = context.extractive() if fell_back else result.keyed()

@@ -163,10 +163,14 @@ class ClaimCheck:
 
 
 def check_claims(
-    claims: Iterable[Claim], shown: Mapping[str, str], names: Iterable[str] = ()
+    claims: Iterable[Claim],
+    shown: Mapping[str, str],
+    names: Iterable[str] = (),
+    complaint: str = "",
 ) -> ClaimCheck:
     """Keep the claims their paragraphs support; re-cite, replace or remove the rest.
-    `shown` maps each key to the exact text the model was shown for it."""
+    `shown` maps each key to the exact text the model was shown for it; `complaint` is a
+    draft's, whose facts a claim must not add to a paragraph (`check_support`)."""
     names = tuple(names)
     result = ClaimCheck()
     seen: set[str] = set()
@@ -184,13 +188,13 @@ def check_claims(
             result.uncited_sentences += 1
             result.notes.append(f"removed a sentence that cites no paragraph: “{statement}”")
             continue
-        checks = {k: check_support(statement, shown[k], names) for k in valid}
+        checks = {k: check_support(statement, shown[k], names, complaint) for k in valid}
         keep = [k for k in valid if checks[k].supported]
         if keep:
             result.dropped_citations += len(valid) - len(keep)
             sentence = CheckedSentence(statement, tuple(keep))
         else:
-            sentence = _recite(statement, valid, shown, names, result) or _replace(
+            sentence = _recite(statement, valid, shown, names, complaint, result) or _replace(
                 statement, valid, checks, result
             )
         if sentence is None:
@@ -214,13 +218,16 @@ def _recite(
     cited: list[str],
     shown: Mapping[str, str],
     names: tuple[str, ...],
+    complaint: str,
     result: ClaimCheck,
 ) -> CheckedSentence | None:
     """The statement kept under the one other shown paragraph that supports it, or, when
     several do, under the one that holds it word for word (the paragraph the model copied
     it from: the content check alone also passes paragraphs sharing only common words)."""
     others = [
-        k for k in shown if k not in cited and check_support(statement, shown[k], names).supported
+        k
+        for k in shown
+        if k not in cited and check_support(statement, shown[k], names, complaint).supported
     ]
     if len(others) > 1:
         words = compact(statement).strip().rstrip(".")  # less any full stop `_sentence` added

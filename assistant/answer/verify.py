@@ -57,6 +57,11 @@ _COUNT_WORD = re.compile(
     r"\b(" + "|".join(w for w in _NUMBER_WORDS if w != "one") + r")\b(?=[\s-]+[a-z])",
     re.IGNORECASE,
 )
+# A number naming a stage or part is a label, in figures or words: "stage 2" is "stage two".
+_LABEL = re.compile(
+    r"\b(?P<label>stage|part|step|level|phase)\s+(?P<n>\d+|one|two|three|four|five|six)\b",
+    re.IGNORECASE,
+)
 _BARE_NUMBER = re.compile(r"(?<![\w£.,/])\d+(?:,\d{3})*(?:\.\d+)?(?![\w%/])")
 REFERENCE = re.compile(r"\b\d{2}\s?\d{3}\s?\d{3}\b")
 _PARAGRAPH_MARK = re.compile(r"(?:¶|paragraphs?|para\.?)\s*\d+", re.IGNORECASE)
@@ -75,7 +80,7 @@ def _number(token: str) -> str:
 
 def figures(text: str) -> set[str]:
     """The checkable figures in a text, normalised so '£1,000' == '£1000', 'four weeks' ==
-    '4 weeks', and an amount carries its rate ('£50/month')."""
+    '4 weeks', 'stage two' == 'stage 2', and an amount carries its rate ('£50/month')."""
     found: set[str] = set()
     stripped = _PARAGRAPH_MARK.sub(" ", REFERENCE.sub(" ", CITATION.sub(" ", text)))
     for match in _MONEY.finditer(stripped):
@@ -84,6 +89,9 @@ def figures(text: str) -> set[str]:
         unit = re.search(r"(month|week|year|day)", rate, re.I).group(1).lower() if rate else ""
         found.add(f"£{amount}/{unit}" if unit else f"£{amount}")
     without_money = _MONEY.sub(" ", stripped)
+    for match in _LABEL.finditer(without_money):
+        found.add(f"{match.group('label').lower()} {_number(match.group('n'))}")
+    without_money = _LABEL.sub(" ", without_money)
     for match in _PERIOD.finditer(without_money):
         unit = match.group("unit").lower().rstrip("s")
         found.add(f"{_number(match.group('n'))} {unit}")

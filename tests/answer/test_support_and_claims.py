@@ -135,6 +135,32 @@ def test_a_statement_needs_more_than_half_its_content_words_in_the_paragraph() -
     assert check_support("Mr B explained his unhappiness to the stage 3 panel.", panel).supported
 
 
+def test_a_letter_claim_may_not_add_the_complaints_facts_to_a_paragraph() -> None:
+    """The embedded model's letter for a children's centre closure, none of whose decisions
+    is about one: Redbridge's chronology paragraph, with the complaint's closure added.
+    More than half its words are the paragraph's, so only the complaint shows what was
+    brought in; without a complaint the check is the answers' own."""
+    paragraph = (
+        "In early 2019 the Council’s Children Social Care Services received safeguarding "
+        "referrals from the Police and an anonymous source."
+    )
+    complaint = (
+        "Parents complain about the decision to close the children's centre on the estate "
+        "and move the services to the family hub in town."
+    )
+    claim = (
+        "The council's Children Social Care Services received safeguarding referrals from the "
+        "Police and an anonymous source, which led to the closure of the children's centre on "
+        "the estate and the move to the family hub in town."
+    )
+    assert check_support(claim, paragraph).supported
+    result = check_support(claim, paragraph, (), complaint)
+    assert not result.supported and "adds the complaint's" in result.reason
+    assert "estate" in result.reason and "hub" in result.reason
+    plain = "Children's services received safeguarding referrals from the Police."
+    assert check_support(plain, paragraph, (), complaint).supported
+
+
 def test_none_of_negates_the_verb_after_its_subject() -> None:
     """23 016 199 ¶13: "none of the stage 2 findings were overturned". The negation reaches
     "overturned" past its subject, so a sentence saying the panel overturned findings says
@@ -196,8 +222,13 @@ def test_a_count_in_words_must_be_the_paragraphs() -> None:
     assert check_support("The law sets out a procedure of three stages.", stages).supported
     # "one" is not read as a count: "one of the" and "no one" say nothing of a number.
     assert figures("No one said which one of the nine appeals came first.") == {"9"}
-    # Nor is a number naming a stage: the paragraph may say "stage two." and nothing after.
-    assert figures("She asked to go to stage two of the procedure.") == set()
+    # A number naming a stage is a label, not a count, in figures or in words: a letter
+    # saying "stage 2" (the complaint's words) is supported by "stage two", and "stage 3"
+    # is not.
+    assert figures("She asked to go to stage two of the procedure.") == {"stage 2"}
+    delay = "[A8] 24 017 708 ¶8\nApologise to Ms X for the delay in escalating to stage two."
+    assert check_support("The council apologised for its delay at stage 2.", delay).supported
+    assert not check_support("The council apologised for its delay at stage 3.", delay).supported
 
 
 def test_a_statement_saying_the_opposite_is_not() -> None:
