@@ -70,8 +70,12 @@ def test_draft_through_a_hostile_endpoint_writes_no_unsupported_sentence(
             env=environment(endpoint.url),
         )
     assert result.exit_code == 0, result.stderr
-    [request] = endpoint.requests  # the letter: one call, not streamed, no tools offered
-    assert not request.get("stream") and "tools" not in request
+    # The letter: one streamed call constrained to claims under the shown keys, no tools.
+    [request] = endpoint.requests
+    assert request["stream"] is True and "tools" not in request
+    schema = request["response_format"]["json_schema"]["schema"]
+    keys = schema["properties"]["claims"]["items"]["properties"]["key"]["enum"]
+    assert keys and all(key.startswith("P") for key in keys)
     draft = json.loads(result.stdout)
     letter = draft["letter"]
     assert (
