@@ -24,8 +24,8 @@ from assistant.errors import InputError, LLMError
 from assistant.evaluation.gold import ExpectedParagraph, file_digest, matches, read_records
 from assistant.evaluation.metrics import mean_of, percentile, text_groundedness
 from assistant.evaluation.runner import (
-    MAX_FAILURES_IN_A_ROW,
     EvalRun,
+    FailureStreak,
     git_state,
     index_record,
     round_figure,
@@ -153,18 +153,13 @@ def run_draft_eval(drafter: Drafter, path: Path, *, progress: Progress | None = 
         }
     )
     tick = step_counter(len(cases), progress)
-    failed_in_a_row: list[str] = []
+    streak = FailureStreak("complaints")
     for case in cases:
         try:
             row = _row(case, drafter)
-            failed_in_a_row = []
+            streak.passed()
         except LLMError as exc:
-            failed_in_a_row.append(case.id)
-            if len(failed_in_a_row) >= MAX_FAILURES_IN_A_ROW:
-                raise LLMError(
-                    f"the model failed on {len(failed_in_a_row)} complaints in a row "
-                    f"({', '.join(failed_in_a_row)}), so the eval stopped: {exc}"
-                ) from exc
+            streak.failed(case.id, exc)
             row = {"type": "complaint", "system": DRAFTS, "id": case.id, "error": str(exc)}
         run.questions.append(row)
         tick(case.id)

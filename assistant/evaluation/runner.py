@@ -59,6 +59,27 @@ MAX_FAILURES_IN_A_ROW = 3
 _STAGES = ("retrieval_s", "evidence_s", "first_token_s", "generation_s", "total_s")
 
 
+class FailureStreak:
+    """Model failures in a row over a run: one failed reply (a timeout, a dropped
+    connection) is recorded and the run goes on; `MAX_FAILURES_IN_A_ROW` in a row mean the
+    model or its server is gone, and the run stops with one error naming them."""
+
+    def __init__(self, items: str) -> None:
+        self.items = items  # what the run goes through: "questions", "complaints"
+        self.ids: list[str] = []
+
+    def passed(self) -> None:
+        self.ids = []
+
+    def failed(self, item: str, exc: LLMError) -> None:
+        self.ids.append(item)
+        if len(self.ids) >= MAX_FAILURES_IN_A_ROW:
+            raise LLMError(
+                f"the model failed on {len(self.ids)} {self.items} in a row "
+                f"({', '.join(self.ids)}), so the eval stopped: {exc}"
+            ) from exc
+
+
 @dataclass
 class EvalRun:
     header: dict[str, Any]
@@ -147,20 +168,13 @@ def run_eval(
     splits = {q.id: question_splits(q, index.store) for q in gold}
 
     if PIPELINE in systems:
-        failed_in_a_row: list[str] = []
+        streak = FailureStreak("questions")
         for question in gold:
             try:
                 row = _pipeline_row(assistant, question, k, with_answers=not retrieval_only)
-                failed_in_a_row = []
+                streak.passed()
             except LLMError as exc:
-                # One failed reply (a timeout, a dropped connection) is recorded and the run
-                # goes on; several in a row mean the model is gone, and the run stops.
-                failed_in_a_row.append(question.id)
-                if len(failed_in_a_row) >= MAX_FAILURES_IN_A_ROW:
-                    raise LLMError(
-                        f"the model failed on {len(failed_in_a_row)} questions in a row "
-                        f"({', '.join(failed_in_a_row)}), so the eval stopped: {exc}"
-                    ) from exc
+                streak.failed(question.id, exc)
                 row = _failed_row(assistant, question, k, str(exc))
             row["splits"] = list(splits[question.id])
             run.questions.append(row)
