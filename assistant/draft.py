@@ -504,8 +504,8 @@ def _sentence_about(text: str, word: str) -> str:
 
 
 def letter_body(draft: Draft) -> str:
-    """The part of the letter the model wrote (after verification), without the greeting
-    and closing; empty when no letter was drafted."""
+    """The letter's body: the model's claims that passed verification, or the quoted
+    fallback, without the greeting and closing; empty when no letter was drafted."""
     if draft.model == NO_MODEL:
         return ""
     greeting, closing = _SALUTATIONS[draft.audience]

@@ -78,7 +78,8 @@ def draft_metrics(case: DraftCase, draft: Draft) -> dict[str, float | None]:
       verification with at most one intervention; letter_on_point: a verified letter citing
       an expected decision;
     - interventions, uncited_sentences, unsupported_claims (the share of the model's
-      statements that did not stand as written), fell_back, groundedness of the body;
+      statements that did not stand as written), fell_back, and the groundedness of a body
+      the model wrote;
     - set_aside: sentences of the complaint addressed to an assistant, set aside.
     """
     precedents = [p.citation for issue in draft.issues for p in issue.precedents]
@@ -88,7 +89,8 @@ def draft_metrics(case: DraftCase, draft: Draft) -> dict[str, float | None]:
     quotes = {c.place: c.quote for c in draft.citations}
     cited_refs = {ref for ref, _ in Citation.markers_in(body)}
     v = draft.verification
-    verified = drafted and not v.fell_back_to_extractive and v.interventions <= 1
+    model_written = drafted and not v.fell_back_to_extractive
+    verified = model_written and v.interventions <= 1
     with_precedent: dict[str, float | None] = {
         "precedent_decision": float(any(e.ref == c.ref for e in expected for c in precedents)),
         "precedent_paragraph": float(
@@ -109,7 +111,8 @@ def draft_metrics(case: DraftCase, draft: Draft) -> dict[str, float | None]:
         "interventions": float(v.interventions) if drafted else None,
         "uncited_sentences": float(v.uncited_sentences),
         "unsupported_claims": v.unsupported_claims / v.claims if v.claims else None,
-        "groundedness": text_groundedness(body, quotes) if drafted else None,
+        # Of what the model wrote: a quoted fallback is the paragraphs' own words.
+        "groundedness": text_groundedness(body, quotes) if model_written else None,
         "set_aside": float(len(draft.set_aside)),
     }
 
