@@ -292,7 +292,7 @@ class Drafter:
                 )
             )
             precedent.append(Precedented(words, relevant))
-            shown.extend(h for h in relevant if h not in shown)
+            shown.extend(h for h in relevant if h.place not in {s.place for s in shown})
 
         procedure = self._procedure(stage, complaint)
         figures = (
@@ -485,9 +485,12 @@ def letter_paragraphs(precedent: Sequence[Precedented]) -> list[tuple[RetrievedP
     states what someone alleged, not what the Ombudsman decided, and the letter describes
     decisions: such paragraphs are left out while any other is found."""
     ranked: list[tuple[RetrievedParagraph, str]] = []
+    # By place: one paragraph found by two issues' searches comes with two scores.
+    taken: set[tuple[str, int]] = set()
     for rank in range(max((len(p.hits) for p in precedent), default=0)):
         for issue in precedent:
-            if rank < len(issue.hits) and issue.hits[rank] not in (h for h, _ in ranked):
+            if rank < len(issue.hits) and issue.hits[rank].place not in taken:
+                taken.add(issue.hits[rank].place)
                 ranked.append((issue.hits[rank], issue.words))
     decided = [(h, w) for h, w in ranked if heading_key(h.section) not in _ALLEGATIONS]
     return (decided or ranked)[:LETTER_PARAGRAPHS]

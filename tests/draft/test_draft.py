@@ -223,6 +223,12 @@ def test_the_letter_is_written_from_the_best_of_each_issue_and_not_from_allegati
         ("A", 8, "delay"),
         ("B", 30, "refused"),
     ]
+    # One paragraph found for two issues (its score differs) is shown once: shown twice,
+    # a claim both support could be re-cited to neither, and was removed.
+    again = hit("B", 28, "What I found").model_copy(update={"score": 0.1})
+    fourth = Precedented("stage two", [again, hit("D", 2, "What I found")])
+    chosen = letter_paragraphs([first, second, third, fourth])
+    assert [(h.ref, h.number) for h, _ in chosen] == [("B", 28), ("C", 7), ("A", 8), ("B", 30)]
     only_allegations = Precedented("x", [hit("A", 1, "The complaint")])
     assert [h.number for h, _ in letter_paragraphs([only_allegations])] == [1]
     assert letter_paragraphs([]) == []
