@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.context import KeyedText
-from assistant.answer.relevance import content_stems
+from assistant.answer.relevance import content_stems, word_stems
 from assistant.answer.support import (
     check_support,
     compact,
@@ -172,6 +172,7 @@ def check_claims(
     `shown` maps each key to the exact text the model was shown for it; `complaint` is a
     draft's, whose facts a claim must not add to a paragraph (`check_support`)."""
     names = tuple(names)
+    told = frozenset(word_stems(complaint)) if complaint else frozenset()  # read once
     result = ClaimCheck()
     seen: set[str] = set()
     for claim in claims:
@@ -188,13 +189,13 @@ def check_claims(
             result.uncited_sentences += 1
             result.notes.append(f"removed a sentence that cites no paragraph: “{statement}”")
             continue
-        checks = {k: check_support(statement, shown[k], names, complaint) for k in valid}
+        checks = {k: check_support(statement, shown[k], names, told) for k in valid}
         keep = [k for k in valid if checks[k].supported]
         if keep:
             result.dropped_citations += len(valid) - len(keep)
             sentence = CheckedSentence(statement, tuple(keep))
         else:
-            sentence = _recite(statement, valid, shown, names, complaint, result) or _replace(
+            sentence = _recite(statement, valid, shown, names, told, result) or _replace(
                 statement, valid, checks, result
             )
         if sentence is None:
@@ -218,7 +219,7 @@ def _recite(
     cited: list[str],
     shown: Mapping[str, str],
     names: tuple[str, ...],
-    complaint: str,
+    told: frozenset[str],
     result: ClaimCheck,
 ) -> CheckedSentence | None:
     """The statement kept under the one other shown paragraph that supports it, or, when
@@ -227,7 +228,7 @@ def _recite(
     others = [
         k
         for k in shown
-        if k not in cited and check_support(statement, shown[k], names, complaint).supported
+        if k not in cited and check_support(statement, shown[k], names, told).supported
     ]
     if len(others) > 1:
         words = compact(statement).strip().rstrip(".")  # less any full stop `_sentence` added

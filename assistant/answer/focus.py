@@ -107,14 +107,14 @@ class Focus:
 
     def bodies(self, question: str, texts: Sequence[str], asked: Asked | None) -> list[str]:
         """What to show of each paragraph text, in order."""
-        long = [
-            i
+        units = {
+            i: units_of(text)
             for i, text in enumerate(texts)
-            if self.words and len(text.split()) > self.words and len(units_of(text)) > 1
-        ]
+            if self.words and len(text.split()) > self.words
+        }
+        long = [i for i, found in units.items() if len(found) > 1]
         if not long:
             return list(texts)
-        units = {i: units_of(texts[i]) for i in long}
         sentences = [unit.text for i in long for unit in units[i]]
         vectors = self.encode([question, *sentences])
         cosines = iter((vectors[1:] @ vectors[0]).tolist())

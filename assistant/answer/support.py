@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from assistant.answer.relevance import content_stems, content_words, word_stems
@@ -194,11 +195,6 @@ def list_introduced(lead_in: str, paragraph: str) -> str | None:
     return " ".join([lead, *parted, items[-1]])
 
 
-# Content words of the complaint, absent from the paragraph, that make a statement the
-# complaint's rather than the precedent's.
-BROUGHT_IN = 3
-
-
 def best_sentence(statement: str, source: str, min_share: float = 0.0) -> str | None:
     """The sentence of `source` that states `statement` best: all of its figures, then the
     most shared content words (at least `min_share` of them). None when no sentence does."""
@@ -219,12 +215,21 @@ def best_sentence(statement: str, source: str, min_share: float = 0.0) -> str | 
     return best
 
 
+# Content words of the complaint, absent from the paragraph, that make a statement the
+# complaint's rather than the precedent's.
+BROUGHT_IN = 3
+
+
 def check_support(
-    statement: str, source: str, names: Iterable[str] = (), complaint: str = ""
+    statement: str,
+    source: str,
+    names: Iterable[str] = (),
+    complaint: AbstractSet[str] = frozenset(),
 ) -> Support:
     """Whether `statement` is supported by `source` (the text shown for one key); `names`
     are names a statement must not bring in unless the source has them, and `complaint`
-    (a draft's) is text whose facts it must not carry into the precedent."""
+    holds the word stems (`word_stems`) of a draft's complaint, whose facts it must not
+    carry into the precedent."""
     stated = figures(statement)
     source_figures = figures(source)
     missing = sorted(f for f in stated if not supported(f, source_figures))
@@ -252,8 +257,7 @@ def check_support(
             )
         # "... received safeguarding referrals, which led to the closure of the children's
         # centre on the estate": the paragraph's words, with the complaint's facts added.
-        told = word_stems(complaint) if complaint else set()
-        brought = [w for w in words if w[:5] not in source_stems and w[:5] in told]
+        brought = [w for w in words if w[:5] not in source_stems and w[:5] in complaint]
         if len(brought) >= BROUGHT_IN:
             return _unsupported(
                 statement, source, f"it adds the complaint's {', '.join(brought)} to the paragraph"

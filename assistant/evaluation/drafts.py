@@ -12,8 +12,7 @@ file shape as a gold set's run: a `run` header, one `complaint` line each, a `su
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,6 +25,7 @@ from assistant.evaluation.metrics import mean_of, percentile, text_groundedness
 from assistant.evaluation.runner import (
     EvalRun,
     FailureStreak,
+    Progress,
     git_state,
     index_record,
     round_figure,
@@ -34,7 +34,6 @@ from assistant.evaluation.runner import (
 )
 from assistant.types import Citation
 
-Progress = Callable[[int, int, str], None]
 DRAFTS = "drafts"  # the system name of a drafts run's rows
 
 
@@ -52,17 +51,13 @@ class DraftCase(BaseModel):
 
 
 def load_cases(path: Path) -> list[DraftCase]:
-    if not path.is_file():
-        raise InputError(f"No complaints set at {path}: give a JSON Lines file (evals/README.md)")
     cases: list[DraftCase] = []
-    for where, case in read_records(path, DraftCase):
+    for where, case in read_records(path, DraftCase, "complaints set", "complaints"):
         if case.expects_precedent and not case.expected:
             raise InputError(f"{where}: a complaint with precedent needs its expected paragraphs")
         if not case.expects_precedent and case.expected:
             raise InputError(f"{where}: a complaint without precedent cannot list expected items")
         cases.append(case)
-    if not cases:
-        raise InputError(f"{path}: the complaints set has no complaints")
     return cases
 
 
@@ -172,7 +167,6 @@ def run_draft_eval(drafter: Drafter, path: Path, *, progress: Progress | None = 
 
 
 def _row(case: DraftCase, drafter: Drafter) -> dict[str, Any]:
-    started = time.perf_counter()
     draft = drafter.draft(
         DraftRequest(
             complaint=case.complaint,
@@ -181,7 +175,6 @@ def _row(case: DraftCase, drafter: Drafter) -> dict[str, Any]:
             audience=case.audience,
         )
     )
-    timings = {**draft.timings, "total_s": round(time.perf_counter() - started, 3)}
     return {
         "type": "complaint",
         "system": DRAFTS,
@@ -207,7 +200,7 @@ def _row(case: DraftCase, drafter: Drafter) -> dict[str, Any]:
         "model_output": draft.model_output,
         "verification": draft.verification.model_dump(mode="json"),
         "metrics": draft_metrics(case, draft),
-        "timings": timings,
+        "timings": draft.timings,
         "usage": draft.usage,
     }
 

@@ -62,27 +62,28 @@ def matches(expected: ExpectedParagraph, refs: tuple[str, ...], text: str) -> bo
 
 
 def load_gold(path: Path) -> list[GoldQuestion]:
-    if not path.is_file():
-        raise InputError(f"No gold set at {path}: give a JSON Lines file (see evals/README.md)")
     questions: list[GoldQuestion] = []
-    for where, question in read_records(path, GoldQuestion):
+    for where, question in read_records(path, GoldQuestion, "gold set", "questions"):
         if question.answerable and not question.expected:
             raise InputError(f"{where}: an answerable question needs at least one expected item")
         if not question.answerable and question.expected:
             raise InputError(f"{where}: an unanswerable question cannot list expected items")
         questions.append(question)
-    if not questions:
-        raise InputError(f"{path}: the gold set has no questions")
     return questions
 
 
 Record = TypeVar("Record", bound=BaseModel)
 
 
-def read_records(path: Path, model: type[Record]) -> list[tuple[str, Record]]:
-    """Each line of a JSON Lines file read strictly as a `model` with an `id` used once,
-    with where it stands (`file:line`); blank lines and lines starting `//` are skipped.
-    Every problem is an `InputError` naming its line."""
+def read_records(
+    path: Path, model: type[Record], name: str, items: str
+) -> list[tuple[str, Record]]:
+    """Each line of a JSON Lines file (a `name`, "gold set", of `items`, "questions") read
+    strictly as a `model` with an `id` used once, with where it stands (`file:line`); blank
+    lines and lines starting `//` are skipped. Every problem is an `InputError` naming its
+    line; a missing file and one with no line are errors too."""
+    if not path.is_file():
+        raise InputError(f"No {name} at {path}: give a JSON Lines file (see evals/README.md)")
     records: list[tuple[str, Record]] = []
     seen: set[str] = set()
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -107,6 +108,8 @@ def read_records(path: Path, model: type[Record]) -> list[tuple[str, Record]]:
             raise InputError(f"{where}: the id {identifier!r} is used twice")
         seen.add(identifier)
         records.append((where, record))
+    if not records:
+        raise InputError(f"{path}: the {name} has no {items}")
     return records
 
 
