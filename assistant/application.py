@@ -29,6 +29,7 @@ from assistant.errors import (
     AssistantError,
     IndexStateError,
     InputError,
+    LLMError,
     ParseError,
     VectorsMissingError,
 )
@@ -56,7 +57,7 @@ from assistant.export import answer_docx, answer_markdown
 from assistant.index import Index
 from assistant.index.ingest import Ingestor, IngestSummary
 from assistant.injection import flagged_line, flagged_parts
-from assistant.llm import ensure_local_model
+from assistant.llm import LocalServer, ensure_local_model, local_model, runtime
 from assistant.parsing import normalise_ref, read_path
 from assistant.remedies import Origin, RemedyFigures
 from assistant.services import check_fault, check_k, filter_inputs, make_filters
@@ -392,6 +393,35 @@ class Application:
         if self.settings.llm.local_model_path:
             return self.settings.llm.local_model_path
         return ensure_local_model(self.settings.llm, say=say)
+
+    def build_runtime(self, say: Callable[[str], None], *, prebuilt: bool = False) -> str:
+        """Build the model's runtime for this CPU if that gains anything (`runtime.build`),
+        or with `prebuilt` put the pinned prebuilt wheel back; what was done. A runtime
+        that does not start the embedded model (when it is fetched) is replaced by the
+        prebuilt one, and the error says so."""
+        llm = self.settings.llm
+        if prebuilt:
+            runtime.install_prebuilt()
+            return f"installed the prebuilt runtime: {runtime.runtime_info()}"
+        plan = runtime.build(llm.local_cache_dir, say)
+        if not plan.build:
+            return f"{plan.reason}: {runtime.runtime_info()}"
+        model = llm.local_model_path or (
+            local_model.model_path(llm.local_cache_dir)
+            if local_model.is_fetched(llm.local_cache_dir)
+            else None
+        )
+        if model is not None:
+            say("Starting the embedded model on the new runtime ...")
+            try:
+                LocalServer(Path(model), llm).stop()
+            except LLMError as exc:
+                runtime.install_prebuilt()
+                raise runtime.RuntimeBuildError(
+                    f"the runtime built for this CPU did not start the model ({exc}); the "
+                    "prebuilt runtime is installed again"
+                ) from exc
+        return f"built and installed for this CPU: {runtime.runtime_info()}"
 
 
 def _runs_folder(record: Path | None, default: Path) -> Path | None:

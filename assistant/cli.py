@@ -828,6 +828,23 @@ def model_fetch() -> None:
     out.print(f"embedded model: {path}", highlight=False)
 
 
+@model_app.command("build")
+@clear_errors
+def model_build(
+    prebuilt: Annotated[
+        bool, typer.Option("--prebuilt", help="Put the pinned prebuilt runtime back instead")
+    ] = False,
+) -> None:
+    """Build the model's runtime (xllamacpp) for this CPU when it has instructions the
+    prebuilt wheel does not use: prompts are read about 1.35 times as fast with AVX-512.
+    About 8 minutes on 2 cores, once (cached); safe to re-run."""
+    app_ = application(None)
+    out.print(
+        app_.build_runtime(lambda m: err.print(m, highlight=False), prebuilt=prebuilt),
+        highlight=False,
+    )
+
+
 def decision_json(decision: Decision) -> str:
     """The parsed decision as JSON, without where it was read from."""
     return decision.model_dump_json(exclude={"source", "source_shape"})

@@ -32,6 +32,7 @@ from assistant.evaluation.runner import (
     step_counter,
     utc_now,
 )
+from assistant.llm.runtime import runtime_info
 from assistant.types import Citation
 
 DRAFTS = "drafts"  # the system name of a drafts run's rows
@@ -139,6 +140,7 @@ def run_draft_eval(drafter: Drafter, path: Path, *, progress: Progress | None = 
             "complaints": {"path": str(path), "sha256": file_digest(path), "count": len(cases)},
             "mode": assistant.backend.backend,
             "model": assistant.backend.name,
+            "runtime": runtime_info() if assistant.backend.backend == "local" else None,
             "prompt_version": assistant.prompt("draft").version,
             "focus_words": settings.llm.focus_words,
             "index": index_record(assistant.index),

@@ -34,6 +34,7 @@ from assistant.evaluation.splits import question_splits, split_means
 from assistant.evaluation.systems import SYSTEMS, as_item, make_systems
 from assistant.index import Index
 from assistant.llm.backend import ChatBackend
+from assistant.llm.runtime import runtime_info
 from assistant.settings import LLMBackend, Settings
 from assistant.types import Answer
 
@@ -381,6 +382,8 @@ def _header(
         "k": k,
         "mode": "retrieval-only" if retrieval_only else backend,
         "model": model,
+        # Which build of llama.cpp served the embedded model (`assistant model build`).
+        "runtime": runtime_info() if backend == "local" and not retrieval_only else None,
         "prompt_version": None if retrieval_only else assistant.answer_prompt.version,
         # How the model was shown its keys; a replay translates a run recorded with others.
         "context_keys": None if retrieval_only else ANSWER_KEYS,

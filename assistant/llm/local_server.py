@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import signal
 import socket
 import subprocess
 import sys
@@ -51,6 +52,11 @@ class LocalServer:
         line = self.process.stdout.readline().decode().strip()
         if not line.startswith("READY "):
             self.stop()
+            if self.process.returncode == -signal.SIGILL:
+                raise LLMError(
+                    "The embedded model's runtime stopped on an instruction this CPU does "
+                    "not have. Put the prebuilt runtime back: assistant model build --prebuilt"
+                )
             raise LLMError(
                 f"The embedded model server did not start (see {log_path}). "
                 "Try 'assistant model fetch' again, or use --llm openai."
