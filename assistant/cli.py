@@ -836,7 +836,7 @@ def model_build(
     ] = False,
 ) -> None:
     """Build the model's runtime (xllamacpp) for this CPU when it has instructions the
-    prebuilt wheel does not use: prompts are read about 1.35 times as fast with AVX-512.
+    prebuilt wheel does not use: prompts are read about 1.4 times as fast with AVX-512.
     About 8 minutes on 2 cores, once (cached); safe to re-run."""
     app_ = application(None)
     out.print(

@@ -3,7 +3,7 @@
 The pinned xllamacpp wheel on PyPI is compiled for AVX2, the widest instruction set every
 x86-64 machine it serves may have. On a CPU with AVX-512 (and its VNNI and BF16 parts) the
 same pinned version, built from its source distribution with those instructions on, read
-the pipeline's prompts about 1.35 times as fast and wrote about 1.1 times as fast on the
+the pipeline's prompts about 1.4 times as fast and wrote about 1.1 times as fast on the
 project's 2-core machines (`benchmarks/runtime.py`). Prompt reading is most of the time
 to first token, so `assistant model build` (run by `scripts/setup`) builds it once: about 8
 minutes on 2 cores, cached, and then installed over the prebuilt wheel in the same
