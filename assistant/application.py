@@ -401,7 +401,7 @@ class Application:
         prebuilt one, and the error says so."""
         llm = self.settings.llm
         if prebuilt:
-            runtime.install_prebuilt()
+            runtime.install_prebuilt(llm.local_cache_dir)
             return f"installed the prebuilt runtime: {runtime.runtime_info()}"
         plan = runtime.build(llm.local_cache_dir, say)
         if not plan.build:
@@ -416,7 +416,7 @@ class Application:
             try:
                 LocalServer(Path(model), llm).stop()
             except LLMError as exc:
-                runtime.install_prebuilt()
+                runtime.install_prebuilt(llm.local_cache_dir)
                 raise runtime.RuntimeBuildError(
                     f"the runtime built for this CPU did not start the model ({exc}); the "
                     "prebuilt runtime is installed again"

@@ -166,7 +166,7 @@ def build(
     plan = plan_build(flags, installed_system_info(python) if system_info is None else system_info)
     if not plan.build:
         return plan
-    pip = pip or (python, "-m", "pip", "--disable-pip-version-check")
+    pip = pip or _pip(python)
     key = hashlib.sha256(cmake_args(plan.instructions).encode()).hexdigest()[:12]
     folder = cache_dir / "runtime" / f"xllamacpp-{XLLAMACPP_VERSION}-{key}"
     wheel = _cached_wheel(folder)
@@ -176,8 +176,7 @@ def build(
         [*pip, "install", "-q", "--no-deps", "--force-reinstall", str(wheel)],
         folder / "install.log",
     )
-    features = runtime_features(installed_system_info(python))
-    lacking = [flag for flag in plan.instructions if INSTRUCTIONS[flag][1] not in features]
+    lacking = plan_build(plan.instructions, installed_system_info(python)).missing
     if lacking:
         raise RuntimeBuildError(
             f"the runtime installed from {wheel} lacks {', '.join(lacking)}; go back to the "
@@ -186,22 +185,27 @@ def build(
     return plan
 
 
-def install_prebuilt(python: str = sys.executable, pip: tuple[str, ...] | None = None) -> None:
-    """Put the pinned prebuilt wheel back (the way back from a build that misbehaves)."""
-    pip = pip or (python, "-m", "pip", "--disable-pip-version-check")
-    with tempfile.TemporaryDirectory() as tmp:
-        _run(
-            [
-                *pip,
-                "install",
-                "-q",
-                "--no-deps",
-                "--force-reinstall",
-                "--only-binary=:all:",
-                f"xllamacpp=={XLLAMACPP_VERSION}",
-            ],
-            Path(tmp) / "install.log",
-        )
+def install_prebuilt(
+    cache_dir: Path, python: str = sys.executable, pip: tuple[str, ...] | None = None
+) -> None:
+    """Put the pinned prebuilt wheel back (the way back from a build that misbehaves); its
+    log is kept under `cache_dir`, where a failure's message points."""
+    _run(
+        [
+            *(pip or _pip(python)),
+            "install",
+            "-q",
+            "--no-deps",
+            "--force-reinstall",
+            "--only-binary=:all:",
+            f"xllamacpp=={XLLAMACPP_VERSION}",
+        ],
+        cache_dir / "runtime" / "prebuilt-install.log",
+    )
+
+
+def _pip(python: str) -> tuple[str, ...]:
+    return (python, "-m", "pip", "--disable-pip-version-check")
 
 
 def _cached_wheel(folder: Path) -> Path | None:

@@ -101,3 +101,12 @@ def test_nothing_is_built_where_there_is_nothing_to_gain(tmp_path: Path) -> None
     )
     assert not plan.build
     assert not (tmp_path / "runtime").exists()
+
+
+def test_a_failed_return_to_the_prebuilt_runtime_keeps_the_log_it_names(tmp_path: Path) -> None:
+    failing_pip = (sys.executable, "-c", "print('the index is unreachable'); exit(2)")
+    with pytest.raises(RuntimeBuildError) as raised:
+        runtime.install_prebuilt(tmp_path, pip=failing_pip)
+    log = tmp_path / "runtime" / "prebuilt-install.log"
+    assert str(log) in str(raised.value)
+    assert "the index is unreachable" in log.read_text()  # still there to read
