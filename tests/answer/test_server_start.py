@@ -38,9 +38,7 @@ def test_a_runtime_that_traps_names_the_way_back(
     assert "assistant model build --prebuilt" in str(error)
 
 
-def test_a_server_that_exits_names_its_log(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_server_that_exits_names_its_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     error = _start_with(tmp_path, monkeypatch, FAIL_ON_START)
     log = tmp_path / "cache" / "server.log"
     assert f"did not start (see {log})" in str(error)
