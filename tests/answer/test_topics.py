@@ -201,6 +201,35 @@ def test_a_question_about_the_ombudsmans_own_process_is_declined_when_no_decisio
     assert f"mentions “{topic}”" in answer.text
 
 
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        (
+            "Has the Ombudsman ever told a council to cancel a penalty charge notice?",
+            "parking and traffic penalty charge notices",
+        ),
+        (
+            "What did the Ombudsman say when a council chased someone for council tax they "
+            "did not owe?",
+            "council tax (bills, discounts, council tax reduction, summonses and liability "
+            "orders)",
+        ),
+        (
+            "My neighbour's extension got planning permission without anyone asking us. Is "
+            "that fault?",
+            "planning permission and planning applications",
+        ),
+    ],
+)
+def test_a_question_about_another_service_area_is_declined_when_no_decision_found_covers_it(
+    built_index, question: str, topic: str
+) -> None:
+    """The sample decisions are all children's services: a question about parking, council
+    tax or planning is declined by name, not answered from a fostering decision."""
+    answer = declined_without_the_model(built_index, question)
+    assert f"mentions “{topic}”" in answer.text
+
+
 def test_a_homeless_teenager_sent_to_housing_is_declined_without_naming_the_judgment(
     built_index,
 ) -> None:
