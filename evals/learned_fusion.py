@@ -25,8 +25,8 @@ import argparse
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,11 +34,20 @@ from sklearn.linear_model import LogisticRegression
 
 import assistant  # noqa: F401 - offline environment first
 from assistant.answer.relevance import content_stems
-from assistant.evaluation.gold import GoldQuestion, load_gold, matches
+from assistant.evaluation.gold import GoldQuestion, load_gold
+from assistant.evaluation.metrics import RetrievedItem, first_match, retrieval_metrics
 from assistant.evaluation.runner import standalone_query
+from assistant.evaluation.systems import as_item
 from assistant.index import Index
 from assistant.index.store import normalise_for_hash
-from assistant.retrieval.hybrid import BOILERPLATE_SECTIONS, Candidate, HybridRetriever, diversify
+from assistant.retrieval.hybrid import (
+    BOILERPLATE_SECTIONS,
+    Candidate,
+    HybridRetriever,
+    diversify,
+    min_max,
+    one_per_text,
+)
 from assistant.retrieval.priors import question_types, section_matches
 from assistant.settings import Settings
 from assistant.types import SearchFilters
@@ -118,16 +127,14 @@ class Corpus:
         query = standalone_query(gold)
         candidates, features = self.features(gold, query)
         labels = np.array(
-            [
-                any(matches(e, self.refs(p.ref), p.text) for e in gold.expected)
-                for p in (self.paragraphs[c.id] for c in candidates)
-            ],
-            dtype=int,
+            [first_match(self.item(c), gold.expected) is not None for c in candidates], dtype=int
         )
         hits = self.pipeline.search(query, gold.filters, K)
-        return Question(
-            gold, candidates, features, labels, first_match(gold, [(h.refs, h.text) for h in hits])
-        )
+        return Question(gold, candidates, features, labels, figures(gold, map(as_item, hits)))
+
+    def item(self, candidate: Candidate) -> RetrievedItem:
+        paragraph = self.paragraphs[candidate.id]
+        return RetrievedItem(refs=self.refs(paragraph.ref), text=paragraph.text)
 
     def features(self, gold: GoldQuestion, query: str) -> tuple[list[Candidate], np.ndarray]:
         store = self.index.store
@@ -150,9 +157,11 @@ class Corpus:
         asked = self.index.embedder.encode_query(query)
         dense = {c.id: float(vectors[row_of[c.id]] @ asked) for c in candidates}
         bm25 = {c.id: float(c.extra.get("bm25", 0.0)) for c in candidates}
+        bm25_top = max(bm25.values()) or 1.0
         sentence = {
             c.id: float(c.extra.get("sentence_similarity", dense[c.id])) for c in candidates
         }
+        dense_scaled, sentence_scaled = min_max(dense), min_max(sentence)
         fused = {c.id: c.score for c in candidates}
         top = max(fused.values()) or 1.0
         best: dict[str, float] = defaultdict(float)
@@ -178,10 +187,10 @@ class Corpus:
             rows.append(
                 [
                     dense[c.id],
-                    _scaled(dense, c.id),
-                    bm25[c.id] / (max(bm25.values()) or 1.0),
+                    dense_scaled[c.id],
+                    bm25[c.id] / bm25_top,
                     sentence[c.id],
-                    _scaled(sentence, c.id),
+                    sentence_scaled[c.id],
                     fused[c.id] / top,
                     normalise_for_hash(p.section) in BOILERPLATE_SECTIONS
                     or p.text_hash in self.shared,
@@ -202,35 +211,20 @@ class Corpus:
             )
         return candidates, np.array(rows, dtype=float)
 
-    def ranked(self, question: Question, scores: np.ndarray) -> list[tuple[tuple[str, ...], str]]:
+    def ranked(self, question: Question, scores: np.ndarray) -> list[RetrievedItem]:
         """The pipeline's last steps on learned scores: each joint text once, diversified."""
-        seen: set[tuple[str, str]] = set()
-        unique: list[tuple[Candidate, str]] = []
-        for i in np.argsort(-scores, kind="stable"):
-            candidate = question.candidates[i]
-            p = self.paragraphs[candidate.id]
-            group = self.groups.get(p.ref, p.ref)
-            if (group, p.text_hash) in seen:
-                continue
-            seen.add((group, p.text_hash))
-            candidate.score = float(scores[i])
-            unique.append((candidate, group))
-        chosen = diversify(unique, K, self.pipeline.settings.max_per_decision, 0.5)
-        return [(self.refs(self.paragraphs[c.id].ref), self.paragraphs[c.id].text) for c in chosen]
+        order = np.argsort(-scores, kind="stable")
+        ranked = [replace(question.candidates[i], score=float(scores[i])) for i in order]
+        unique = one_per_text(ranked, self.paragraphs, self.groups)
+        settings = self.pipeline.settings
+        chosen = diversify(unique, K, settings.max_per_decision, settings.over_cap_weight)
+        return [self.item(c) for c in chosen]
 
 
-def _scaled(values: dict[str, float], key: str) -> float:
-    low, high = min(values.values()), max(values.values())
-    return (values[key] - low) / (high - low) if high > low else 1.0
-
-
-def first_match(
-    gold: GoldQuestion, hits: Sequence[tuple[tuple[str, ...], str]]
-) -> tuple[float, float]:
-    for rank, (refs, text) in enumerate(hits, start=1):
-        if any(matches(e, refs, text) for e in gold.expected):
-            return 1.0, 1.0 / rank
-    return 0.0, 0.0
+def figures(gold: GoldQuestion, items: Iterable[RetrievedItem]) -> tuple[float, float]:
+    """hit@5 and the reciprocal rank, as `assistant eval` scores them."""
+    metrics = retrieval_metrics(list(items), gold.expected, K)
+    return float(metrics[f"hit@{K}"] or 0.0), float(metrics["mrr"] or 0.0)
 
 
 class Pointwise:
@@ -306,14 +300,14 @@ def main() -> None:
         cells = []
         for name, (kind, c) in rankers.items():
             model = kind(c).fit(train)
-            figures = [
-                first_match(q.gold, corpus.ranked(q, model.scores(q.features)))
+            learned = [
+                figures(q.gold, corpus.ranked(q, model.scores(q.features)))
                 if q.candidates
                 else (0.0, 0.0)
                 for q in sets[held]
             ]
-            totals[name] += figures
-            cells.append(_cell(figures))
+            totals[name] += learned
+            cells.append(_cell(learned))
         print(
             f"{held:14} {len(sets[held]):>9} {_cell(pipeline):>13} "
             + " ".join(f"{c:>18}" for c in cells)

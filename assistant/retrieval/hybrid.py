@@ -243,18 +243,8 @@ class ParagraphRetriever(BaseRetriever):
                 ):
                     candidate.score *= 1.0 + self.settings.section_prior
         candidates.sort(key=lambda c: c.score, reverse=True)
-
-        # Joint decisions: one hit per text per group, the best-scored copy.
-        unique: list[Candidate] = []
-        seen_texts: set[tuple[str, str]] = set()
-        for candidate in candidates:
-            paragraph = paragraphs[candidate.id]
-            key = (groups.get(paragraph.ref, paragraph.ref), paragraph.text_hash)
-            if key not in seen_texts:
-                seen_texts.add(key)
-                unique.append(candidate)
         chosen = diversify(
-            [(c, groups.get(paragraphs[c.id].ref, paragraphs[c.id].ref)) for c in unique],
+            one_per_text(candidates, paragraphs, groups),
             k,
             self.settings.max_per_decision,
             self.settings.over_cap_weight,
@@ -378,15 +368,15 @@ def fuse_scores(candidates: Sequence[Candidate], dense_share: float) -> None:
     Unlike reciprocal ranks, it keeps how far ahead a paragraph is: one that a side finds
     far closer than anything else is not outscored by paragraphs both sides rank twentieth.
     """
-    dense = _min_max(
+    dense = min_max(
         {c.id: c.dense_similarity for c in candidates if c.dense_similarity is not None}
     )
-    bm25 = _min_max({c.id: float(c.extra["bm25"]) for c in candidates if "bm25" in c.extra})
+    bm25 = min_max({c.id: float(c.extra["bm25"]) for c in candidates if "bm25" in c.extra})
     for c in candidates:
         c.score = dense_share * dense.get(c.id, 0.0) + (1.0 - dense_share) * bm25.get(c.id, 0.0)
 
 
-def _min_max(scores: dict[str, float]) -> dict[str, float]:
+def min_max(scores: dict[str, float]) -> dict[str, float]:
     """Each score scaled to 0..1 between the lowest and the highest (all 1.0 when equal)."""
     if not scores:
         return {}
@@ -412,6 +402,22 @@ def share_with_neighbours(
                 near.append(found[1])
         if near:
             candidate.score += weight * max(near)
+
+
+def one_per_text(
+    ranked: Sequence[Candidate], paragraphs: Mapping[str, Any], groups: Mapping[str, str]
+) -> list[tuple[Candidate, str]]:
+    """Joint decisions: of `ranked` (best first), one hit per text per decision group, the
+    best-scored copy, each with its group (what `diversify` spreads hits across)."""
+    unique: list[tuple[Candidate, str]] = []
+    seen_texts: set[tuple[str, str]] = set()
+    for candidate in ranked:
+        paragraph = paragraphs[candidate.id]
+        group = groups.get(paragraph.ref, paragraph.ref)
+        if (group, paragraph.text_hash) not in seen_texts:
+            seen_texts.add((group, paragraph.text_hash))
+            unique.append((candidate, group))
+    return unique
 
 
 def diversify(
