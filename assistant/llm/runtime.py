@@ -172,10 +172,7 @@ def build(
     wheel = _cached_wheel(folder)
     if wheel is None:
         wheel = _build_wheel(folder, plan, pip, say)
-    _run(
-        [*pip, "install", "-q", "--no-deps", "--force-reinstall", str(wheel)],
-        folder / "install.log",
-    )
+    _install(pip, [str(wheel)], folder / "install.log")
     lacking = plan_build(plan.instructions, installed_system_info(python)).missing
     if lacking:
         raise RuntimeBuildError(
@@ -190,22 +187,20 @@ def install_prebuilt(
 ) -> None:
     """Put the pinned prebuilt wheel back (the way back from a build that misbehaves); its
     log is kept under `cache_dir`, where a failure's message points."""
-    _run(
-        [
-            *(pip or _pip(python)),
-            "install",
-            "-q",
-            "--no-deps",
-            "--force-reinstall",
-            "--only-binary=:all:",
-            f"xllamacpp=={XLLAMACPP_VERSION}",
-        ],
+    _install(
+        pip or _pip(python),
+        ["--only-binary=:all:", f"xllamacpp=={XLLAMACPP_VERSION}"],
         cache_dir / "runtime" / "prebuilt-install.log",
     )
 
 
 def _pip(python: str) -> tuple[str, ...]:
     return (python, "-m", "pip", "--disable-pip-version-check")
+
+
+def _install(pip: tuple[str, ...], what: list[str], log: Path) -> None:
+    """xllamacpp installed over the one in the environment, its dependencies left alone."""
+    _run([*pip, "install", "-q", "--no-deps", "--force-reinstall", *what], log)
 
 
 def _cached_wheel(folder: Path) -> Path | None:
