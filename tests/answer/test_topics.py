@@ -211,8 +211,7 @@ def test_a_question_about_the_ombudsmans_own_process_is_declined_when_no_decisio
         (
             "What did the Ombudsman say when a council chased someone for council tax they "
             "did not owe?",
-            "council tax (bills, discounts, council tax reduction, summonses and liability "
-            "orders)",
+            "council tax (bills, discounts, council tax reduction, summonses and liability orders)",
         ),
         (
             "My neighbour's extension got planning permission without anyone asking us. Is "
