@@ -6,7 +6,7 @@
 This puts the requests `assistant ask` sends for the first `--questions` answerable
 questions of evals/gold.jsonl (as in `benchmarks/prompt_lookup.py`) to a server on the
 installed runtime and to one on the prebuilt wheel (installed once into a folder under
-/tmp and put first on the server's PYTHONPATH), alternating over `--rounds` so a busy
+/tmp and put first on the server's import path), alternating over `--rounds` so a busy
 machine weighs on both alike. The prompt cache stays on, as shipped, and the first request
 of each server (which reads the system prompt too) is left out. Prints each runtime's
 prompt-reading and reply-writing speed from the server's own timings, and the ratios.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -72,16 +71,7 @@ def prebuilt_folder() -> Path:
 
 def run(settings: Settings, path: Path | None, bodies: list[dict], tally: Tally) -> None:
     """Start a server (its runtime from `path` when given), send every request, tally."""
-    before = os.environ.get("PYTHONPATH")
-    if path is not None:
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(path), before]))
-    try:
-        server = LocalServer(ensure_local_model(settings.llm), settings.llm)
-    finally:
-        if before is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = before
+    server = LocalServer(ensure_local_model(settings.llm), settings.llm, runtime_path=path)
     try:
         with httpx.Client(base_url=server.url, timeout=settings.llm.timeout_s) as client:
             for n, body in enumerate(bodies):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -25,7 +26,12 @@ class LocalServer:
     _shared: LocalServer | None = None
     _lock = threading.Lock()
 
-    def __init__(self, model: Path, settings: LLMSettings) -> None:
+    def __init__(
+        self, model: Path, settings: LLMSettings, *, runtime_path: Path | None = None
+    ) -> None:
+        """Start the server on `model`. `runtime_path`, a folder holding another build of
+        the runtime (xllamacpp), is put first on the child's import path, so the child runs
+        on it instead of the installed one (as `benchmarks/runtime.py` compares them)."""
         port = _free_port()
         log_path = settings.local_cache_dir / "server.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,8 +46,19 @@ class LocalServer:
             str(settings.local_threads),
             str(int(settings.local_prompt_lookup)),
         ]
+        environment = None
+        if runtime_path is not None:
+            environment = dict(os.environ)
+            inherited = environment.get("PYTHONPATH")
+            environment["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [str(runtime_path), inherited])
+            )
         self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            env=environment,
         )
         atexit.register(self.stop)
         self.url = self._wait_ready(log_path)
