@@ -4,16 +4,18 @@
 else: sentences that cite the right paragraph but name no amount do not answer it, however
 well they are supported. The embedded model writes such sentences (it restates the
 paragraph it cites), so an answer is checked for the kind of fact asked: an amount, a length
-of time, an age, a count, a percentage, a frequency, a person's name, a date, or a deadline
-(a date or a length of time). When the model's sentences state none, the shown sentences
-that do are quoted; when no shown sentence states one, the decisions found do not answer
-the question. A person's name is never stated: published decisions name no one involved.
+of time, an age, a count, a percentage, a share of something (a percentage, a fraction or
+an amount), a frequency, a person's name, a date, or a deadline (a date or a length of
+time). When the model's sentences state none, the shown sentences that do are quoted; when
+no shown sentence states one, the decisions found do not answer the question. A person's
+name is never stated: published decisions name no one involved.
 
-Only explicit question phrases are read ("how much", "how long", "how many weeks", "how
-old", "how often", "what percentage", "what was the name of", "when did", "what date", "by
-when"); a question asking anything else asks for no kind. "When" asks for a date only in the
-past tense ("when did", "when was"): "when does the Ombudsman find fault" asks for
-circumstances.
+Only explicit question phrases are read ("how much", "how much of the", "how long", "how
+many weeks", "how old", "how often", "what percentage", "what was the name of", "when did",
+"what date", "by when"); a question asking anything else asks for no kind, nor does "how
+much of a" ("how much of a say do parents get?" asks for a degree). "When" asks for a date
+only in the past tense ("when did", "when was"): "when does the Ombudsman find fault" asks
+for circumstances.
 """
 
 from __future__ import annotations
@@ -95,6 +97,16 @@ NAME = Asked(
     why="The Ombudsman's published decisions do not name the people involved.",
 )
 PERCENTAGE = Asked("a percentage", re.compile(r"\d\s?(?:%|per\s?cent)", re.IGNORECASE))
+# "How much of the cost did the council cover?" asks for a share of something: "50%",
+# "half", "in full", or the amount itself.
+SHARE = Asked(
+    "a share or an amount",
+    re.compile(
+        rf"{PERCENTAGE.stated.pattern}|{AMOUNT.stated.pattern}"
+        r"|\b(?:half|a third|two thirds|a quarter|three quarters|in full|the full cost)\b",
+        re.IGNORECASE,
+    ),
+)
 # A count: a number that is not a year, a paragraph number or a sum of money.
 COUNT = Asked(
     "a number",
@@ -109,7 +121,14 @@ _BE = r"(?:['’]?s| (?:was|is|were|are))"  # "what's", "whats", "what was"
 _WHOSE = r"(?:the|her|his|their|my)"
 
 _QUESTIONS: tuple[tuple[re.Pattern[str], Asked], ...] = (
-    (re.compile(r"\bhow much\b|\bwhat (?:exact |total )?(?:amount|sum)\b"), AMOUNT),
+    (
+        re.compile(
+            r"\bhow much of (?:the|their|her|his|its|my|our|your|this|that)\b"
+            r"|\bwhat (?:share|part|fraction|portion) of\b"
+        ),
+        SHARE,
+    ),
+    (re.compile(r"\bhow much\b(?! of an?\b)|\bwhat (?:exact |total )?(?:amount|sum)\b"), AMOUNT),
     (re.compile(r"\bwhat percentage\b|\bwhat proportion\b"), PERCENTAGE),
     (re.compile(rf"\bhow long\b|\bhow many {_UNIT}\b"), DURATION),
     (re.compile(r"\bhow old\b|\bwhat age\b"), AGE),

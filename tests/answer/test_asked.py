@@ -16,6 +16,7 @@ from assistant.answer.asked import (
     FREQUENCY,
     NAME,
     PERCENTAGE,
+    SHARE,
     asked_for,
 )
 from assistant.answer.assistant import QUOTED_FOR_KIND, Assistant, unstated_decline
@@ -43,6 +44,10 @@ from tests.conftest import (
         ("Which council took the niece away, and how old was she?", AGE),
         ("How many of the carer's complaints were upheld?", COUNT),
         ("What percentage of complaints does the Ombudsman uphold?", PERCENTAGE),
+        # a share of something is a percentage or a fraction as well as an amount
+        ("How much of the cost of the wall did the council cover?", SHARE),
+        ("What share of the fees did the council refund?", SHARE),
+        ("How much of a say do grandparents get in the plan?", None),
         ("How often was the dad supposed to see his son?", FREQUENCY),
         ("What was the name of the IRO who chaired the review?", NAME),
         ("what was the foster carer's name", NAME),
@@ -86,6 +91,8 @@ def test_which_sentences_state_each_kind() -> None:
     # a year, a paragraph number or an amount is not a count
     assert not COUNT.stated_in("In 2021 the council paid £300 (¶8).")
     assert PERCENTAGE.stated_in("upheld 81% of complaints")
+    assert SHARE.stated_in("agreed to meet 50% of the cost") and SHARE.stated_in("pay half")
+    assert SHARE.stated_in("refund the £120 fee") and not SHARE.stated_in("refund the fee")
     assert DATE.stated_in("Mr B first complained to the Council in late 2022.")
     assert DATE.stated_in("Ombudsman satisfied with council's response: 19 July 2017")
     # the year of an Act, an amount or a duration is not a date; "may" is not May
@@ -246,3 +253,15 @@ def test_a_date_about_something_else_does_not_answer_a_when_question(
     assert key_of(answer, "23 016 199", 7)  # the dated paragraph was shown
     assert not answer.answered and answer.citations == ()
     assert "2022" not in answer.text
+
+
+def test_a_share_asked_for_is_answered_by_a_percentage(built_index: Index) -> None:
+    """"How much of the cost" asks for a share: the model's "50% of the cost" answers it,
+    where reading "how much" alone as money had quoted the paragraph's £250 for time and
+    trouble in its place."""
+    question = "How much of the cost of rebuilding the woman's wall did the council agree to pay?"
+    statement = "The council agreed to meet 50% of the cost of the work to rebuild the wall."
+    answer = answer_citing(built_index, question, "15 020 792", 3, statement)
+    assert answer.answered and not answer.verification.fell_back_to_extractive
+    assert statement in answer.text and "[15 020 792 ¶3]" in answer.text
+    assert "£250" not in answer.text
