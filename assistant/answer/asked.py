@@ -98,7 +98,7 @@ NAME = Asked(
 )
 PERCENTAGE = Asked("a percentage", re.compile(r"\d\s?(?:%|per\s?cent)", re.IGNORECASE))
 # "How much of the cost did the council cover?" asks for a share of something: "50%",
-# "half", "in full", or the amount itself.
+# "half", "in full", or the amount itself. ("What part of the complaint" asks which part.)
 SHARE = Asked(
     "a share or an amount",
     re.compile(
@@ -124,7 +124,7 @@ _QUESTIONS: tuple[tuple[re.Pattern[str], Asked], ...] = (
     (
         re.compile(
             r"\bhow much of (?:the|their|her|his|its|my|our|your|this|that)\b"
-            r"|\bwhat (?:share|part|fraction|portion) of\b"
+            r"|\bwhat (?:share|fraction) of\b"
         ),
         SHARE,
     ),

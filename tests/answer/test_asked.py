@@ -48,6 +48,7 @@ from tests.conftest import (
         ("How much of the cost of the wall did the council cover?", SHARE),
         ("What share of the fees did the council refund?", SHARE),
         ("How much of a say do grandparents get in the plan?", None),
+        ("What part of the complaint did the Ombudsman uphold?", None),
         ("How often was the dad supposed to see his son?", FREQUENCY),
         ("What was the name of the IRO who chaired the review?", NAME),
         ("what was the foster carer's name", NAME),
@@ -256,7 +257,7 @@ def test_a_date_about_something_else_does_not_answer_a_when_question(
 
 
 def test_a_share_asked_for_is_answered_by_a_percentage(built_index: Index) -> None:
-    """"How much of the cost" asks for a share: the model's "50% of the cost" answers it,
+    """A question asking how much of the cost asks for a share: "50% of the cost" answers it,
     where reading "how much" alone as money had quoted the paragraph's £250 for time and
     trouble in its place."""
     question = "How much of the cost of rebuilding the woman's wall did the council agree to pay?"
