@@ -183,6 +183,15 @@ class LLMSettings(BaseModel):
             "paragraph whole). Prompt reading is most of the wait for the first token"
         ),
     )
+    search_sentence: bool = Field(
+        default=True,
+        description=(
+            "Before answering a question the gate let through, the model writes one sentence "
+            "in a decision's wording that would answer it, and retrieval searches again with "
+            "the question and that sentence: plain English meets the decisions' terms of art. "
+            "The sentence is never shown as evidence; the gate reads the question alone"
+        ),
+    )
     fake_token_delay_s: float = Field(
         default=0.0, description="The fake backend's pause per token: a slow model for load tests"
     )

@@ -305,6 +305,10 @@ class Answer(_Value):
     usage: dict[str, int] = Field(default_factory=dict)
     filters: SearchFilters = Field(default_factory=SearchFilters)
     model_output: str = Field(default="", description="The model's words before verification")
+    search_sentence: str = Field(
+        default="",
+        description="The sentence in a decision's wording the model wrote to search with",
+    )
     figures: str | None = Field(
         default=None,
         description="Remedy figures computed from the extracted remedies (remedies questions)",

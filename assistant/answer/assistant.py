@@ -38,7 +38,7 @@ from assistant.errors import InputError, LLMError
 from assistant.index import Index
 from assistant.injection import flags, neutralise
 from assistant.llm import ChatBackend, make_chat_backend, token_usage
-from assistant.parsing.common import council_place, find_refs
+from assistant.parsing.common import council_place, find_refs, without_refs
 from assistant.parsing.limits import printable
 from assistant.privacy import keep_local
 from assistant.prompts import DECLINE_PHRASE, DECLINED, Prompt, load_prompt
@@ -57,6 +57,8 @@ from assistant.types import (
 )
 
 MAX_QUESTION_CHARS = 2000
+# The most words of the model's search sentence read (its examples run to about 15).
+SENTENCE_WORDS = 40
 # How a verification note on a retrieved paragraph never shown to the model begins.
 SET_ASIDE = "set aside"
 QUOTED = "In the decisions' own words (quoted: no model-written sentence passed verification):"
@@ -96,6 +98,7 @@ class _Run:
     standalone: str = ""
     hits: tuple[RetrievedParagraph, ...] = ()
     set_aside: tuple[str, ...] = ()  # notes on retrieved paragraphs never shown to the model
+    sentence: str = ""  # the model's sentence in a decision's wording, searched with
     timings: dict[str, float] = field(default_factory=dict)
 
     def mark(self, stage: str) -> None:
@@ -297,6 +300,8 @@ class Assistant:
             time.perf_counter() - run.started - run.timings.get("condense_s", 0)
         )
         declined = self.declined_because(run.standalone, run.hits, run.question)
+        if declined is None and self.settings.llm.search_sentence:
+            self.search_again(run)
         run.mark("evidence_s")
         yield EvidenceEvent(run.standalone, run.hits, declined is None)
         if declined is not None:
@@ -462,6 +467,39 @@ class Assistant:
         timings["condense_s"] = time.perf_counter() - started
         return condensed
 
+    def search_again(self, run: _Run) -> None:
+        """Search with the question and the sentence the model writes in a decision's
+        wording that would answer it (`search_sentence`): "my nan looks after the kids"
+        meets "a family and friends foster carer". The question's own hits stay when the
+        model writes nothing usable, or when the new hits would fail the gate that the
+        question's own passed (a named decision or council no longer among them)."""
+        started = time.perf_counter()
+        sentence = self.search_sentence(run.standalone)
+        run.timings["search_sentence_s"] = time.perf_counter() - started
+        if not sentence:
+            return
+        run.sentence = sentence
+        usable, set_aside = self.evidence(
+            f"{run.standalone} {sentence}", run.filters, self.settings.retrieval.k
+        )
+        if usable and self.declined_because(run.standalone, usable, run.question) is None:
+            run.hits, run.set_aside = tuple(usable), tuple(set_aside)
+
+    def search_sentence(self, question: str) -> str:
+        """One sentence, in a decision's wording, that would answer `question`, without any
+        decision reference; empty when the model declines or writes none. Only its first
+        line is read, and the reply is cut off there: a small model may go on to write more."""
+        messages = self.prompt("search_sentence").messages(question=neutralise(question))
+        written = ""
+        for chunk in self.backend.stream(messages):
+            written += chunk.content if isinstance(chunk.content, str) else ""
+            if "\n" in written.strip() or len(written.split()) > SENTENCE_WORDS:
+                break
+        # A reference would keep the search to that decision, as one in the question does.
+        first_line = without_refs(written.strip().split("\n", 1)[0])
+        sentence = " ".join(first_line.split()[:SENTENCE_WORDS])
+        return "" if DECLINE_PHRASE in sentence else sentence
+
     def _answer(
         self,
         run: _Run,
@@ -492,6 +530,7 @@ class Assistant:
             usage=usage or {},
             filters=run.filters,
             model_output=model_output,
+            search_sentence=run.sentence,
             figures=figures,
         )
 

@@ -42,7 +42,8 @@ def replay_settings(settings: Settings, run: EvalRun) -> Settings:
 
 def replay_backend(run: EvalRun, path: Path, gold: Sequence[GoldQuestion]) -> ChatBackend:
     """A chat backend answering each question as `run` (read from `path`) recorded its model
-    did: its answer, and for a follow-up of `gold`, its rewrite of the question."""
+    did: its answer, the sentence it searched with, and for a follow-up of `gold`, its
+    rewrite of the question."""
     if not run.with_answers:
         raise InputError(f"{path}: a retrieval-only run has no model replies to replay")
     rows = run.rows(PIPELINE).values()
@@ -66,7 +67,13 @@ def replay_backend(run: EvalRun, path: Path, gold: Sequence[GoldQuestion]) -> Ch
         previous = follow_ups.get(row["id"])
         if previous is not None:
             rewrites[neutralise(row["question"])] = _rewrite(row, previous)
-    model = ReplayChatModel(answers=answers, rewrites=rewrites)
+    # A run recorded before the model wrote search sentences searched with the question
+    # alone; replayed, it does again.
+    sentences = {
+        neutralise(row["standalone"]): row.get("answer", {}).get("search_sentence", "")
+        for row in rows
+    }
+    model = ReplayChatModel(answers=answers, rewrites=rewrites, sentences=sentences)
     return ChatBackend(model, str(run.header.get("model") or REPLAY), "fake", structured=True)
 
 

@@ -279,6 +279,8 @@ def _answer_record(answer: Answer) -> dict[str, Any]:
         "model": answer.model,
         # The model's own words, so a change to verification can be replayed on them.
         "model_output": answer.model_output,
+        # The sentence the model searched with, so a replay searches with it again.
+        "search_sentence": answer.search_sentence,
     }
 
 

@@ -100,7 +100,8 @@ class RecordingChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for token in re.findall(r"\S+\s*", self._respond(messages, kwargs)):
+        # An empty reply is one empty chunk, as a real server streams it.
+        for token in re.findall(r"\S+\s*", self._respond(messages, kwargs)) or [""]:
             if self.token_delay_s:
                 time.sleep(self.token_delay_s)
             yield ChatGenerationChunk(message=AIMessageChunk(content=token))
@@ -130,13 +131,18 @@ class ScriptedChatModel(RecordingChatModel):
 
 class ReplayChatModel(RecordingChatModel):
     """Replies as a recorded eval run's model did to the same question: its words before
-    verification, and its rewrite of a follow-up question. A change to the checks after the
-    model is then measured on the model's real replies in seconds, without running it. A
-    question the run holds no reply for is declined in the prompt's own words."""
+    verification, the sentence it searched with, and its rewrite of a follow-up question. A
+    change to the checks after the model is then measured on the model's real replies in
+    seconds, without running it. A question the run holds no reply for is declined in the
+    prompt's own words."""
 
     answers: dict[str, str] = Field(description="Standalone question -> the model's reply")
     rewrites: dict[str, str] = Field(
         default_factory=dict, description="Latest question -> the model's rewrite of it"
+    )
+    sentences: dict[str, str] = Field(
+        default_factory=dict,
+        description="Standalone question -> the sentence the model searched with ('' none)",
     )
 
     @property
@@ -145,6 +151,8 @@ class ReplayChatModel(RecordingChatModel):
 
     def reply(self, messages: list[BaseMessage], *, structured: bool = False) -> str:
         prompt = str(messages[-1].content)
+        if prompt in self.sentences:  # the search-sentence prompt ends with the bare question
+            return self.sentences[prompt]
         latest = condensed_question(prompt)
         if latest is not None:
             return self.rewrites.get(latest, latest)

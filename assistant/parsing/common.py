@@ -40,6 +40,11 @@ def find_refs(text: str) -> list[str]:
     return list(dict.fromkeys(" ".join(m.groups()) for m in _REF_IN_TEXT.finditer(text)))
 
 
+def without_refs(text: str) -> str:
+    """`text` with every reference it names taken out."""
+    return " ".join(_REF_IN_TEXT.sub(" ", text).split())
+
+
 _DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%d/%m/%Y", "%d %b %y")
 
 

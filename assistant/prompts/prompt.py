@@ -1,10 +1,12 @@
 """Prompts are package data (`assistant/prompts/*.vN.md`), loaded with `importlib.resources`.
 
 A prompt file starts with a header declaring its name, version and variables (and its
-`output`, when the reply is structured claims rather than text), then has a
-`## system` and a `## user` section. Loading fails when the placeholders in the text differ
-from the declared variables. Sentences the code also relies on (`DECLINED`) are written in
-the files as `{declined}` and filled in here, so prompt, code and tests share one text.
+`output`, when the reply is structured claims rather than text), then has a `## system`
+and a `## user` section. Worked examples, when a prompt shows the model some, stand between
+them as `## user` / `## assistant` pairs, sent as earlier turns. Loading fails when the
+placeholders in the text differ from the declared variables. Sentences the code also relies
+on (`DECLINED`) are written in the files as `{declined}` and filled in here, so prompt, code
+and tests share one text.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ SHARED = {"declined": DECLINED}
 
 OUTPUTS = ("text", "claims")
 _HEADER = re.compile(r"^---\n(?P<header>.*?)\n---\n", re.DOTALL)
-_SECTION = re.compile(r"^## (system|user)\s*$", re.MULTILINE)
+_SECTION = re.compile(r"^## (system|user|assistant)\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,15 @@ class Prompt:
     user: str
     # What the reply is: "claims" (JSON constrained by `claims_schema`) or plain "text".
     output: str = "text"
+    # Worked examples shown before the user's turn: (user's words, the reply wanted).
+    examples: tuple[tuple[str, str], ...] = ()
 
     def template(self) -> ChatPromptTemplate:
         """The chat template, with the shared sentences filled in: takes `variables`."""
-        template = ChatPromptTemplate.from_messages([("system", self.system), ("user", self.user)])
+        turns = [("system", self.system)]
+        for asked, replied in self.examples:
+            turns += [("user", asked), ("ai", replied)]
+        template = ChatPromptTemplate.from_messages([*turns, ("user", self.user)])
         shared = {k: v for k, v in SHARED.items() if k in template.input_variables}
         return template.partial(**shared) if shared else template
 
@@ -92,11 +99,22 @@ def parse_prompt(raw: str, *, where: str) -> Prompt:
     if missing:
         raise AssistantError(f"{where}: the header must declare {', '.join(sorted(missing))}")
     parts = _SECTION.split(raw[header.end() :])
-    sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
-    if set(sections) != {"system", "user"}:
+    sections = [(parts[i], parts[i + 1].strip()) for i in range(1, len(parts) - 1, 2)]
+    roles = [role for role, _ in sections]
+    if roles[:1] != ["system"] or roles[-1:] != ["user"] or len(roles) < 2:
         raise AssistantError(f"{where}: needs a '## system' and a '## user' section")
+    middle = sections[1:-1]
+    if [role for role, _ in middle] != ["user", "assistant"] * (len(middle) // 2):
+        raise AssistantError(
+            f"{where}: examples between '## system' and the last '## user' come as "
+            "'## user' / '## assistant' pairs"
+        )
+    examples = tuple((middle[i][1], middle[i + 1][1]) for i in range(0, len(middle), 2))
+    system, user = sections[0][1], sections[-1][1]
     declared = frozenset(v.strip() for v in fields["variables"].split(",") if v.strip())
-    used = placeholders(sections["system"]) | placeholders(sections["user"])
+    used = placeholders(system) | placeholders(user)
+    if any(placeholders(a) | placeholders(b) for a, b in examples):
+        raise AssistantError(f"{where}: examples are fixed text, with no {{placeholders}}")
     found = used - set(SHARED)
     if found != declared:
         raise AssistantError(
@@ -109,7 +127,8 @@ def parse_prompt(raw: str, *, where: str) -> Prompt:
         name=fields["name"],
         version=fields["version"],
         variables=declared,
-        system=sections["system"],
-        user=sections["user"],
+        system=system,
+        user=user,
         output=output,
+        examples=examples,
     )

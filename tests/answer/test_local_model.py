@@ -8,6 +8,8 @@ import pytest
 from assistant.answer import Assistant
 from assistant.index import Index
 from assistant.llm.local_server import LocalServer, ensure_local_model
+from assistant.prompts import DECLINE_PHRASE
+from tests.conftest import search_sentence_on
 
 pytestmark = pytest.mark.llm
 
@@ -60,3 +62,20 @@ def test_prompt_lookup_writes_the_reply_the_model_writes_without_it(built_index:
     assert text[True] == text[False]
     assert replies[True]["timings"]["draft_n_accepted"] > 0
     assert replies[False]["timings"].get("draft_n_accepted", 0) == 0
+
+
+def test_real_model_writes_the_sentence_retrieval_searches_with(built_index: Index) -> None:
+    """As shipped, the model first writes one sentence in a decision's wording; the hits
+    the answer shows are those of the question and that sentence together."""
+    settings = search_sentence_on(built_index.settings)
+    assistant = Assistant(settings, llm="local", index=built_index)
+    question = "grandma has the kids full time now, did the council ever cough up for that?"
+    answer = assistant.ask(question)
+    sentence = answer.search_sentence
+    assert sentence and "\n" not in sentence and len(sentence.split()) <= 40
+    assert DECLINE_PHRASE not in sentence
+    searched, _ = assistant.evidence(f"{question} {sentence}")
+    assert [(h.ref, h.number) for h in answer.hits] == [(h.ref, h.number) for h in searched]
+    assert answer.answered and answer.citations
+    t = answer.timings
+    assert 0 < t["search_sentence_s"] < t["evidence_s"] < t["first_token_s"] <= t["total_s"]

@@ -31,6 +31,7 @@ def test_the_packaged_prompts_load_with_their_declared_variables() -> None:
         "answer": {"context", "question"},
         "condense": {"history", "question"},
         "draft": {"context", "complaint", "stage", "audience_text"},
+        "search_sentence": {"question"},
     }
     for name, variables in expected.items():
         prompt = load_prompt(name)
@@ -39,7 +40,7 @@ def test_the_packaged_prompts_load_with_their_declared_variables() -> None:
         assert set(prompt.template().input_variables) == variables
 
 
-LATEST = {"answer": "v4", "condense": "v1", "draft": "v3"}
+LATEST = {"answer": "v4", "condense": "v1", "draft": "v3", "search_sentence": "v1"}
 
 
 def test_the_decline_sentence_is_the_one_the_code_declares() -> None:
@@ -77,3 +78,50 @@ def test_a_prompt_declares_whether_its_reply_is_claims_or_text() -> None:
     assert parse_prompt(claims, where="ok").output == "claims"
     with pytest.raises(AssistantError, match=r"v9.md: output is one of text, claims"):
         parse_prompt(plain.replace("variables:", "output: json\nvariables:", 1), where="v9.md")
+
+
+EXAMPLES = """---
+name: search_sentence
+version: search_sentence.v9
+variables: question
+---
+## system
+Write one sentence.
+## user
+first example
+## assistant
+The first reply.
+## user
+second example
+## assistant
+The second reply.
+## user
+{question}
+"""
+
+
+def test_worked_examples_are_sent_as_earlier_turns() -> None:
+    prompt = parse_prompt(EXAMPLES, where="t")
+    messages = prompt.messages(question="the user's own words")
+    assert [(m.type, m.content) for m in messages] == [
+        ("system", "Write one sentence."),
+        ("human", "first example"),
+        ("ai", "The first reply."),
+        ("human", "second example"),
+        ("ai", "The second reply."),
+        ("human", "the user's own words"),
+    ]
+    assert load_prompt("search_sentence").examples  # the shipped prompt shows some
+
+
+@pytest.mark.parametrize(
+    ("broken", "says"),
+    [
+        (EXAMPLES.replace("## assistant\nThe second reply.\n", ""), "pairs"),
+        (EXAMPLES.replace("first example", "first {question}"), "fixed text"),
+        (EXAMPLES.replace("## user\n{question}\n", ""), "'## user' section"),
+    ],
+)
+def test_examples_out_of_turn_fail_at_load(broken: str, says: str) -> None:
+    with pytest.raises(AssistantError, match=says):
+        parse_prompt(broken, where="broken.md")
