@@ -184,12 +184,14 @@ class LLMSettings(BaseModel):
         ),
     )
     search_sentence: bool = Field(
-        default=True,
+        default=False,
         description=(
             "Before answering a question the gate let through, the model writes one sentence "
             "in a decision's wording that would answer it, and retrieval searches again with "
             "the question and that sentence: plain English meets the decisions' terms of art. "
-            "The sentence is never shown as evidence; the gate reads the question alone"
+            "The sentence is never shown as evidence; the gate reads the question alone. Off "
+            "by default: with the embedded model it finds more answers but nearly doubles the "
+            "wait for the first token (evals/README.md, 'A sentence to search with')"
         ),
     )
     fake_token_delay_s: float = Field(

@@ -31,15 +31,12 @@ os.environ.pop("LGSCO_CONFIG", None)
 
 
 def make_settings(index_dir: Path, **overrides: object) -> Settings:
-    """Settings for a test index. The model's search sentence is off unless a test turns it
-    on (`search_sentence_on`): a scripted model's replies then answer the answer prompt,
-    in turn, as each test writes them."""
-    overrides.setdefault("llm", {"search_sentence": False})
     return load_settings(index_dir=index_dir, runs_dir=index_dir / "runs", **overrides)
 
 
 def search_sentence_on(settings: Settings) -> Settings:
-    """`settings` with the model writing a sentence to search with, as shipped."""
+    """`settings` with the model writing a sentence to search with (`llm.search_sentence`):
+    its first reply is then the sentence."""
     llm = settings.llm.model_copy(update={"search_sentence": True})
     return settings.model_copy(update={"llm": llm})
 

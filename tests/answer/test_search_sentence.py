@@ -151,10 +151,15 @@ def test_a_replay_searches_with_the_recorded_sentence(built_index: Index, tmp_pa
     assert assistant.search_sentence("an older question") == ""
 
 
-def test_settings_for_tests_leave_it_off_and_the_product_ships_it_on(tmp_path: Path) -> None:
-    assert not make_settings(tmp_path).llm.search_sentence
+def test_it_is_off_unless_turned_on(built_index: Index, tmp_path: Path) -> None:
+    """Off by default (it nearly doubles the embedded model's wait for the first token):
+    the model is asked once, for the answer, and the question alone is searched."""
+    assert not Settings().llm.search_sentence
     assert make_settings(tmp_path, llm={"search_sentence": True}).llm.search_sentence
-    assert Settings().llm.search_sentence
+    backend = scripted(DECLINED)
+    answer = Assistant(built_index.settings, backend=backend, index=built_index).ask(QUESTION)
+    assert len(backend.model.sent) == 1  # type: ignore[attr-defined]
+    assert answer.search_sentence == "" and "search_sentence_s" not in answer.timings
 
 
 def test_filters_hold_for_the_second_search(built_index: Index) -> None:

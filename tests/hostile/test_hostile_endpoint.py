@@ -43,8 +43,9 @@ def environment(url: str) -> dict[str, str]:
 
 
 def test_ask_through_a_hostile_endpoint_states_nothing_it_cannot_cite(built_index) -> None:
-    """The endpoint is asked twice: for the sentence to search with, then for the answer.
-    Its sentence changes only what is searched (a reference in it narrows nothing)."""
+    """With the search sentence on, the endpoint is asked twice: for the sentence to search
+    with, then for the answer. Its sentence changes only what is searched (a reference in it
+    narrows nothing)."""
     question = "What happens when a council refuses to escalate a complaint to stage two?"
     searching = Assistant(
         search_sentence_on(built_index.settings),
@@ -56,7 +57,8 @@ def test_ask_through_a_hostile_endpoint_states_nothing_it_cannot_cite(built_inde
         answer_reply = reply.format(first=first, second=second)
         with hostile_endpoint(HOSTILE_SENTENCE, answer_reply) as endpoint:
             args = ("ask", question, "--llm", "openai", "--index", str(built_index.dir))
-            result = run_cli(*args, "--json", env=environment(endpoint.url))
+            env = environment(endpoint.url) | {"LGSCO_LLM__SEARCH_SENTENCE": "true"}
+            result = run_cli(*args, "--json", env=env)
         assert result.exit_code == 0, result.stderr
         assert len(endpoint.requests) == 2
         for request, headers in zip(endpoint.requests, endpoint.headers, strict=True):
