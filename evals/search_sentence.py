@@ -3,7 +3,8 @@ with the question and the sentence the embedded model writes (`llm.search_senten
 
     .venv/bin/python evals/search_sentence.py [SET ...] [--index DIR] [--cache FILE]
 
-For each question of each gold set (default: all of `evals/gold*.jsonl`), as `ask` does:
+For each question of each gold set (default: all of `evals/gold*.jsonl`), as `ask` does with
+`LGSCO_LLM__SEARCH_SENTENCE=true` (it ships off, for its cost in time; README):
 search with the question; if the gate passes it, ask the model for one sentence in a
 decision's wording that would answer it and search with the question and the sentence; keep
 the new hits unless they would fail the gate. Prints hit@5 and MRR over the answerable
