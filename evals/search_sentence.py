@@ -62,10 +62,12 @@ def main() -> None:
                     cache[key] = asker.search_sentence(query)
                     args.cache.parent.mkdir(parents=True, exist_ok=True)
                     args.cache.write_text(json.dumps(cache, indent=1, ensure_ascii=False))
-                if cache[key]:
-                    again, _ = asker.evidence(f"{query} {cache[key]}", gold.filters, K)
-                    if again and asker.declined_because(query, again, gold.question) is None:
-                        final = again
+                sentence = cache[key]
+                if sentence:
+                    found = asker.search_with_sentence(
+                        query, gold.question, gold.filters, sentence, K
+                    )
+                    final = found[0] if found is not None else alone
             if gold.answerable:
                 before = retrieval_metrics([as_item(h) for h in alone], gold.expected, K)
                 after = retrieval_metrics([as_item(h) for h in final], gold.expected, K)

@@ -479,11 +479,22 @@ class Assistant:
         if not sentence:
             return
         run.sentence = sentence
-        usable, set_aside = self.evidence(
-            f"{run.standalone} {sentence}", run.filters, self.settings.retrieval.k
-        )
-        if usable and self.declined_because(run.standalone, usable, run.question) is None:
+        k = self.settings.retrieval.k
+        found = self.search_with_sentence(run.standalone, run.question, run.filters, sentence, k)
+        if found is not None:
+            usable, set_aside = found
             run.hits, run.set_aside = tuple(usable), tuple(set_aside)
+
+    def search_with_sentence(
+        self, standalone: str, asked_in: str, filters: SearchFilters, sentence: str, k: int
+    ) -> tuple[list[RetrievedParagraph], list[str]] | None:
+        """The evidence (as `evidence` gives it) for the question and `sentence` searched
+        together; None when nothing is found or those hits would fail the gate the
+        question's own passed, whose hits then stand."""
+        usable, set_aside = self.evidence(f"{standalone} {sentence}", filters, k)
+        if usable and self.declined_because(standalone, usable, asked_in) is None:
+            return usable, set_aside
+        return None
 
     def search_sentence(self, question: str) -> str:
         """One sentence, in a decision's wording, that would answer `question`, without any
