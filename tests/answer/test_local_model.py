@@ -65,8 +65,9 @@ def test_prompt_lookup_writes_the_reply_the_model_writes_without_it(built_index:
 
 
 def test_real_model_writes_the_sentence_retrieval_searches_with(built_index: Index) -> None:
-    """As shipped, the model first writes one sentence in a decision's wording; the hits
-    the answer shows are those of the question and that sentence together."""
+    """With the search sentence on, the model first writes one sentence in a decision's
+    wording; the hits the answer shows are those of the question and that sentence
+    together."""
     settings = search_sentence_on(built_index.settings)
     assistant = Assistant(settings, llm="local", index=built_index)
     question = "grandma has the kids full time now, did the council ever cough up for that?"

@@ -7,15 +7,17 @@ Real index and retrieval; the model is scripted where its wording is the input u
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.answer import Assistant
 from assistant.evaluation.replay import replay_backend
 from assistant.evaluation.runner import EvalRun
 from assistant.index import Index
+from assistant.llm import ChatBackend
 from assistant.prompts import DECLINED
 from assistant.settings import Settings
-from assistant.types import SearchFilters
+from assistant.types import RetrievedParagraph, SearchFilters
 from tests.conftest import (
     declined_without_the_model,
     make_settings,
@@ -32,19 +34,26 @@ SENTENCE = (
 REMEDY = ("15 018 561", 3)
 
 
-def asker(index: Index, *replies: str) -> tuple[Assistant, object]:
+def asker(index: Index, *replies: str) -> tuple[Assistant, ChatBackend]:
+    """An assistant with the search sentence on, whose model replies `replies` in turn."""
     backend = scripted(*replies)
     assistant = Assistant(search_sentence_on(index.settings), backend=backend, index=index)
     return assistant, backend
 
 
-def places(hits: object) -> list[tuple[str, int]]:
-    return [(h.ref, h.number) for h in hits]  # type: ignore[attr-defined]
+def places(hits: Sequence[RetrievedParagraph]) -> list[tuple[str, int]]:
+    return [(h.ref, h.number) for h in hits]
+
+
+def own_places(index: Index, question: str) -> list[tuple[str, int]]:
+    """Where the question alone finds its hits, with the index's own settings."""
+    return places(
+        Assistant(index.settings, backend=scripted(DECLINED), index=index).retrieve(question)
+    )
 
 
 def test_the_sentence_finds_what_the_question_alone_misses(built_index: Index) -> None:
-    alone = Assistant(built_index.settings, backend=scripted(DECLINED), index=built_index)
-    assert REMEDY not in places(alone.retrieve(QUESTION))  # plain English misses the remedy
+    assert REMEDY not in own_places(built_index, QUESTION)  # plain English misses the remedy
 
     assistant, backend = asker(built_index, SENTENCE, DECLINED)
     answer = assistant.ask(QUESTION)
@@ -92,8 +101,7 @@ def test_new_hits_that_would_fail_the_gate_leave_the_question_s_own(built_index:
 def test_a_declined_or_empty_sentence_searches_with_the_question_alone(
     built_index: Index,
 ) -> None:
-    alone = Assistant(built_index.settings, backend=scripted(DECLINED), index=built_index)
-    own = places(alone.retrieve(QUESTION))
+    own = own_places(built_index, QUESTION)
     for reply in (DECLINED, "", "   "):
         assistant, _ = asker(built_index, reply, DECLINED)
         answer = assistant.ask(QUESTION)
@@ -102,15 +110,9 @@ def test_a_declined_or_empty_sentence_searches_with_the_question_alone(
 
 
 def test_only_the_first_line_and_forty_words_are_read(built_index: Index) -> None:
-    rambling = scripted(f"{SENTENCE}\nThe Council also apologised.\nMore follows.")
-    assistant = Assistant(
-        search_sentence_on(built_index.settings), backend=rambling, index=built_index
-    )
+    assistant, _ = asker(built_index, f"{SENTENCE}\nThe Council also apologised.\nMore.")
     assert assistant.search_sentence(QUESTION) == SENTENCE
-    endless = scripted(" ".join(["word"] * 200))
-    assistant = Assistant(
-        search_sentence_on(built_index.settings), backend=endless, index=built_index
-    )
+    assistant, _ = asker(built_index, " ".join(["word"] * 200))
     assert assistant.search_sentence(QUESTION) == " ".join(["word"] * 40)
 
 
